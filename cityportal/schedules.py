@@ -1,0 +1,28 @@
+"""The platform's periodic jobs, kept in the database by django-celery-beat so that supervisors
+see and change them in admin. Created once after migrate; an edit made in admin is kept."""
+
+from typing import Any
+
+from django_celery_beat.models import IntervalSchedule, PeriodicTask
+
+# name → (task, every, period). Later issues add their sweepers here.
+PERIODIC_TASKS: dict[str, tuple[str, int, str]] = {
+    "Worker heartbeat": (
+        "cityportal.tasks.record_heartbeat_task",
+        30,
+        IntervalSchedule.SECONDS,
+    ),
+    "Purge expired idempotency keys": (
+        "cityportal.tasks.purge_expired_idempotency_keys_task",
+        1,
+        IntervalSchedule.HOURS,
+    ),
+}
+
+
+def ensure_periodic_tasks(**_: Any) -> None:
+    for name, (task, every, period) in PERIODIC_TASKS.items():
+        if PeriodicTask.objects.filter(name=name).exists():
+            continue
+        interval, _created = IntervalSchedule.objects.get_or_create(every=every, period=period)
+        PeriodicTask.objects.create(name=name, task=task, interval=interval)

@@ -1,0 +1,11 @@
+"""Developer machine and the demo: DEBUG on, SQLite and the filesystem broker unless told otherwise."""
+
+from .base import *  # noqa: F403
+from .base import env
+
+DEBUG = env.bool("DJANGO_DEBUG", default=True)
+SECRET_KEY = env.str("SECRET_KEY", default="insecure-local-only-key-do-not-use-in-production")
+# Demo only: never use these keys for real data.
+FIELD_ENCRYPTION_KEYS = env.list(
+    "FIELD_ENCRYPTION_KEYS", default=["dGhpcy1pcy1hLWRlbW8tb25seS1rZXktMzItYnl0ZXM="]
+)

@@ -1,0 +1,36 @@
+"""The test suite. Uses DATABASE_URL and REDIS_URL when set (CI: PostgreSQL and Redis); otherwise
+SQLite, and the tests that need PostgreSQL or Redis are skipped with a reason."""
+
+import os
+import uuid
+
+from .base import *  # noqa: F403
+from .base import CELERY_BROKER_TRANSPORT_OPTIONS, CELERY_BROKER_URL, REDIS_URL, REST_FRAMEWORK, env
+
+DEBUG = False
+SECRET_KEY = "test-only-secret-key-never-used-elsewhere-0123456789"  # noqa: S105
+FIELD_ENCRYPTION_KEYS = ["dGVzdC1vbmx5LWtleS0tMzItYnl0ZXMtbG9uZy0tLS0="]
+PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+# Each test starts with an empty per-process cache (tests/conftest.py clears it).
+CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+
+# Tasks run in-process unless a test starts a real worker (tests/conftest.py: celery_worker).
+CELERY_TASK_ALWAYS_EAGER = True
+# A prefix per test run keeps parallel runs on one Redis from taking each other's messages; the
+# worker fixture passes the same prefix to the worker it starts.
+CELERY_KEY_PREFIX = os.environ.get("CELERY_KEY_PREFIX") or f"cityportal-test-{uuid.uuid4().hex[:12]}:"
+os.environ["CELERY_KEY_PREFIX"] = CELERY_KEY_PREFIX
+if not CELERY_BROKER_URL.startswith("filesystem://"):
+    CELERY_BROKER_TRANSPORT_OPTIONS = {
+        **CELERY_BROKER_TRANSPORT_OPTIONS,
+        "global_keyprefix": CELERY_KEY_PREFIX,
+    }
+CELERY_RESULT_BACKEND_TRANSPORT_OPTIONS = {"global_keyprefix": CELERY_KEY_PREFIX}
+HAS_REDIS = bool(REDIS_URL)
+
+REST_FRAMEWORK = {
+    **REST_FRAMEWORK,
+    "DEFAULT_THROTTLE_RATES": {"anon": "10000/min", "user": "10000/min"},
+}
+LOG_LEVEL = env.str("LOG_LEVEL", default="WARNING")

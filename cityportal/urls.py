@@ -1,0 +1,30 @@
+from django.conf import settings
+from django.contrib import admin
+from django.urls import include, path, re_path
+from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, SpectacularSwaggerView
+
+from cityportal import health
+
+# Every API route lives under /api/<version>/; DRF's URLPathVersioning reads the version from it.
+api_v1 = [
+    path("identity/", include("identity.api.urls")),
+    path("", include("services.api.urls")),
+    path("", include("payments.api.urls")),
+    path("complaints/", include("complaints.api.urls")),
+    path("schema/", SpectacularAPIView.as_view(), name="schema"),
+]
+
+urlpatterns = [
+    re_path(r"^api/(?P<version>v1)/", include(api_v1)),
+    path("api/docs/", SpectacularSwaggerView.as_view(url="/api/v1/schema/"), name="swagger-ui"),
+    path("api/redoc/", SpectacularRedocView.as_view(url="/api/v1/schema/"), name="redoc"),
+    path("_allauth/", include("allauth.headless.urls")),
+    path("healthz", health.healthz, name="healthz"),
+    path("readyz", health.readyz, name="readyz"),
+    path(settings.ADMIN_URL, admin.site.urls),
+]
+
+handler400 = "cityportal.api.errors.bad_request_view"
+handler403 = "cityportal.api.errors.forbidden_view"
+handler404 = "cityportal.api.errors.not_found_view"
+handler500 = "cityportal.api.errors.server_error_view"

@@ -1,0 +1,9 @@
+from django.contrib import admin
+from django.contrib.auth.admin import UserAdmin
+
+from identity.models import User
+
+
+@admin.register(User)
+class CityPortalUserAdmin(UserAdmin):
+    pass
