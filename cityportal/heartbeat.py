@@ -13,7 +13,9 @@ def record_worker_heartbeat(*, worker: str, now: datetime | None = None) -> None
         last_seen=now, beats=F("beats") + 1
     )
     if not updated:
-        WorkerHeartbeat.objects.get_or_create(worker=worker, defaults={"last_seen": now, "beats": 1})
+        WorkerHeartbeat.objects.get_or_create(
+            worker=worker, defaults={"last_seen": now, "beats": 1}
+        )
 
 
 def latest_heartbeat() -> WorkerHeartbeat | None:

@@ -34,7 +34,9 @@ class IdempotencyKey(models.Model):
         verbose_name = _("idempotency key")
         verbose_name_plural = _("idempotency keys")
         constraints = [
-            models.UniqueConstraint(fields=["scope", "key"], name="idempotency_key_unique_per_caller"),
+            models.UniqueConstraint(
+                fields=["scope", "key"], name="idempotency_key_unique_per_caller"
+            ),
             models.CheckConstraint(
                 condition=Q(status="in_progress") | Q(response_status__isnull=False),
                 name="idempotency_key_completed_has_response",

@@ -65,15 +65,15 @@ def field_errors(detail: Any, path: tuple[str, ...] = ()) -> Iterator[dict[str, 
     """Flatten DRF's nested error structure into one entry per problem."""
     if isinstance(detail, dict):
         for name, value in detail.items():
-            inner = () if name in ("non_field_errors", "__all__") else (str(name),)
-            yield from field_errors(value, path + inner)
+            inner: tuple[str, ...] = () if name in ("non_field_errors", "__all__") else (str(name),)
+            yield from field_errors(value, (*path, *inner))
     elif isinstance(detail, list):
         if all(isinstance(item, exceptions.ErrorDetail | str) for item in detail):
             for item in detail:
                 yield _one_error(path, item)
         else:  # a list of nested objects: the index becomes part of the path
             for index, item in enumerate(detail):
-                yield from field_errors(item, path + (str(index),))
+                yield from field_errors(item, (*path, str(index)))
     else:
         yield _one_error(path, detail)
 
@@ -88,9 +88,7 @@ def _one_error(path: tuple[str, ...], item: Any) -> dict[str, Any]:
 
 
 def problem_response(body: dict[str, Any], headers: dict[str, str] | None = None) -> Response:
-    return Response(
-        body, status=body["status"], headers=headers, content_type=PROBLEM_CONTENT_TYPE
-    )
+    return Response(body, status=body["status"], headers=headers, content_type=PROBLEM_CONTENT_TYPE)
 
 
 def problem_exception_handler(exc: Exception, context: dict[str, Any]) -> Response:

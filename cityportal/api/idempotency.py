@@ -112,7 +112,7 @@ def idempotent(*, required: bool = False, atomic: bool = True) -> Callable[[Hand
     return decorator
 
 
-class _NotStored(Exception):  # noqa: N818 - control flow, not an error
+class _NotStored(Exception):
     """Leaves the transaction (rolling it back) with a non-2xx answer that is not stored."""
 
     def __init__(self, response: Response) -> None:

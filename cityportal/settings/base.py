@@ -82,9 +82,7 @@ TEMPLATES = [
 
 # PostgreSQL in production and CI; a SQLite file under var/ is the embedded default for the demo.
 DATABASES = {
-    "default": env.db_url(
-        "DATABASE_URL", default=f"sqlite:///{VAR_DIR / 'cityportal.sqlite3'}"
-    ),
+    "default": env.db_url("DATABASE_URL", default=f"sqlite:///{VAR_DIR / 'cityportal.sqlite3'}"),
 }
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # WAL lets the web process read while the demo worker writes; IMMEDIATE takes the write lock

@@ -1,6 +1,6 @@
-"""Developer machine and the demo: DEBUG on, SQLite and the filesystem broker unless told otherwise."""
+"""Developer machine and the demo: DEBUG on; SQLite and the filesystem broker unless set."""
 
-from .base import *  # noqa: F403
+from .base import *
 from .base import env
 
 DEBUG = env.bool("DJANGO_DEBUG", default=True)
@@ -9,3 +9,5 @@ SECRET_KEY = env.str("SECRET_KEY", default="insecure-local-only-key-do-not-use-i
 FIELD_ENCRYPTION_KEYS = env.list(
     "FIELD_ENCRYPTION_KEYS", default=["dGhpcy1pcy1hLWRlbW8tb25seS1rZXktMzItYnl0ZXM="]
 )
+# runserver with WhiteNoise finds static files in the apps (DEBUG); nothing is collected locally.
+STATIC_ROOT = env.path("STATIC_ROOT", default=None)

@@ -1,6 +1,6 @@
 """Production: every secret from the environment, HTTPS only, JSON logs, hashed static files."""
 
-from .base import *  # noqa: F403
+from .base import *
 from .base import LOGGING, env
 
 DEBUG = False

@@ -4,7 +4,7 @@ SQLite, and the tests that need PostgreSQL or Redis are skipped with a reason.""
 import os
 import uuid
 
-from .base import *  # noqa: F403
+from .base import *
 from .base import CELERY_BROKER_TRANSPORT_OPTIONS, CELERY_BROKER_URL, REDIS_URL, REST_FRAMEWORK, env
 
 DEBUG = False
@@ -19,7 +19,9 @@ CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"
 CELERY_TASK_ALWAYS_EAGER = True
 # A prefix per test run keeps parallel runs on one Redis from taking each other's messages; the
 # worker fixture passes the same prefix to the worker it starts.
-CELERY_KEY_PREFIX = os.environ.get("CELERY_KEY_PREFIX") or f"cityportal-test-{uuid.uuid4().hex[:12]}:"
+CELERY_KEY_PREFIX = (
+    os.environ.get("CELERY_KEY_PREFIX") or f"cityportal-test-{uuid.uuid4().hex[:12]}:"
+)
 os.environ["CELERY_KEY_PREFIX"] = CELERY_KEY_PREFIX
 if not CELERY_BROKER_URL.startswith("filesystem://"):
     CELERY_BROKER_TRANSPORT_OPTIONS = {
@@ -34,3 +36,9 @@ REST_FRAMEWORK = {
     "DEFAULT_THROTTLE_RATES": {"anon": "10000/min", "user": "10000/min"},
 }
 LOG_LEVEL = env.str("LOG_LEVEL", default="WARNING")
+
+# Test-only endpoints that exercise the API conventions (tests/conventions).
+INSTALLED_APPS = [*INSTALLED_APPS, "tests.conventions"]
+ROOT_URLCONF = "tests.conventions.urls"
+# Static files are not collected for tests; WhiteNoise serves nothing here.
+STATIC_ROOT = None

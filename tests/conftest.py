@@ -1,0 +1,146 @@
+"""Fixtures shared by the whole suite.
+
+Markers: `postgres` (needs DATABASE_URL to be PostgreSQL), `redis` (needs REDIS_URL) and
+`worker` (starts a real Celery worker against Redis). Without those services the marked tests
+are skipped with the reason shown in the summary (pytest -ra).
+"""
+
+import os
+import subprocess
+import sys
+import tempfile
+import time
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from django.conf import settings
+from django.core.cache import cache
+from django.db import connection
+from rest_framework.test import APIClient
+
+from tests.factories import UserFactory
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def _is_postgres() -> bool:
+    return settings.DATABASES["default"]["ENGINE"].endswith("postgresql")
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    no_postgres = pytest.mark.skip(reason="needs PostgreSQL: set DATABASE_URL=postgres://…")
+    no_redis = pytest.mark.skip(reason="needs Redis: set REDIS_URL=redis://…")
+    for item in items:
+        if "postgres" in item.keywords and not _is_postgres():
+            item.add_marker(no_postgres)
+        if ("redis" in item.keywords or "worker" in item.keywords) and not settings.REDIS_URL:
+            item.add_marker(no_redis)
+
+
+@pytest.fixture(autouse=True)
+def _empty_cache() -> Iterator[None]:
+    cache.clear()
+    yield
+    cache.clear()
+
+
+@pytest.fixture
+def api() -> APIClient:
+    return APIClient()
+
+
+@pytest.fixture
+def citizen(db):  # type: ignore[no-untyped-def]
+    return UserFactory()
+
+
+@pytest.fixture
+def citizen_api(citizen) -> APIClient:  # type: ignore[no-untyped-def]
+    client = APIClient()
+    client.force_authenticate(citizen)
+    return client
+
+
+def _database_url() -> str:
+    """The URL of the database this test run uses (pytest-django's test_… database)."""
+    db = connection.settings_dict
+    user = db.get("USER") or ""
+    password = f":{db['PASSWORD']}" if db.get("PASSWORD") else ""
+    auth = f"{user}{password}@" if user else ""
+    host = db.get("HOST") or "127.0.0.1"
+    port = f":{db['PORT']}" if db.get("PORT") else ""
+    return f"postgres://{auth}{host}{port}/{db['NAME']}"
+
+
+@pytest.fixture(scope="session")
+def celery_worker(django_db_setup, django_db_blocker) -> Iterator[None]:  # type: ignore[no-untyped-def]
+    """A real Celery worker process on every queue, against this run's Redis key prefix and
+    test database. While it runs, tasks queued by tests go through Redis to it instead of
+    running in-process. Tests using it need `@pytest.mark.django_db(transaction=True)` so the
+    worker sees their committed rows."""
+    from cityportal.celery import app
+
+    with django_db_blocker.unblock():
+        database_url = _database_url()
+    env = {
+        **os.environ,
+        "DJANGO_SETTINGS_MODULE": "cityportal.settings.test",
+        "DATABASE_URL": database_url,
+        "REDIS_URL": settings.REDIS_URL,
+        "CELERY_KEY_PREFIX": settings.CELERY_KEY_PREFIX,
+        "LOG_LEVEL": "INFO",
+    }
+    log = tempfile.NamedTemporaryFile(prefix="celery-worker-", suffix=".log", delete=False)  # noqa: SIM115
+    name = f"test-{uuid.uuid4().hex[:8]}@%h"
+    process = subprocess.Popen(  # noqa: S603
+        [
+            sys.executable,
+            "-m",
+            "celery",
+            "-A",
+            "cityportal",
+            "worker",
+            "-Q",
+            ",".join(settings.CELERY_TASK_QUEUES_NAMES),
+            "--concurrency",
+            "2",
+            "--hostname",
+            name,
+            "--without-gossip",
+            "--without-mingle",
+            "--loglevel",
+            "INFO",
+        ],
+        cwd=ROOT,
+        env=env,
+        stdout=log,
+        stderr=subprocess.STDOUT,
+    )
+    try:
+        _wait_until_ready(process, Path(log.name))
+        app.conf.task_always_eager = False
+        yield
+    finally:
+        app.conf.task_always_eager = True
+        process.terminate()
+        try:
+            process.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
+        Path(log.name).unlink(missing_ok=True)
+
+
+def _wait_until_ready(process: subprocess.Popen[bytes], log: Path, timeout: float = 60) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        text = log.read_text(errors="replace")
+        if " ready." in text:
+            return
+        if process.poll() is not None:
+            raise RuntimeError(f"Celery worker exited with {process.returncode}:\n{text}")
+        time.sleep(0.1)
+    process.kill()
+    raise RuntimeError(f"Celery worker not ready in {timeout}s:\n{log.read_text(errors='replace')}")
