@@ -16,6 +16,7 @@ class CityPortalConfig(AppConfig):
         from django.contrib import admin
         from django.db.models.signals import post_migrate
 
+        from .api import schema  # noqa: F401 - registers the OpenAPI extensions
         from .celery import prepare_broker, task_mode
         from .schedules import ensure_periodic_tasks
 

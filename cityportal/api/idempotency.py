@@ -107,6 +107,7 @@ def idempotent(*, required: bool = False, atomic: bool = True) -> Callable[[Hand
                 raise
             return response
 
+        wrapper.idempotency = {"required": required}  # type: ignore[attr-defined]  # for the schema
         return wrapper  # type: ignore[return-value]
 
     return decorator

@@ -9,5 +9,3 @@ SECRET_KEY = env.str("SECRET_KEY", default="insecure-local-only-key-do-not-use-i
 FIELD_ENCRYPTION_KEYS = env.list(
     "FIELD_ENCRYPTION_KEYS", default=["dGhpcy1pcy1hLWRlbW8tb25seS1rZXktMzItYnl0ZXM="]
 )
-# runserver with WhiteNoise finds static files in the apps (DEBUG); nothing is collected locally.
-STATIC_ROOT = env.path("STATIC_ROOT", default=None)

@@ -1,7 +1,9 @@
 import time
 from typing import Any
 
+from django.shortcuts import get_object_or_404
 from django.utils.translation import gettext_lazy as _
+from drf_spectacular.utils import extend_schema, inline_serializer
 from rest_framework import serializers, status
 from rest_framework.generics import ListAPIView
 from rest_framework.permissions import AllowAny
@@ -39,6 +41,7 @@ class GadgetListCreateView(ListAPIView):
     def get_queryset(self) -> Any:
         return Gadget.objects.filter(owner=self.request.user)
 
+    @extend_schema(request=GadgetInput, responses={201: GadgetOutput})
     @idempotent()
     def post(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         given = GadgetInput(data=request.data)
@@ -60,6 +63,7 @@ class GadgetListCreateView(ListAPIView):
 
 
 class GadgetRequiredKeyView(APIView):
+    @extend_schema(request=None, responses={201: GadgetOutput})
     @idempotent(required=True)
     def post(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         gadget = Gadget.objects.create(owner=request.user, name="k", size=1)
@@ -67,9 +71,8 @@ class GadgetRequiredKeyView(APIView):
 
 
 class GadgetDetailView(APIView):
+    @extend_schema(responses={200: GadgetOutput})
     def get(self, request: Request, pk: int, *args: Any, **kwargs: Any) -> Response:
-        from django.shortcuts import get_object_or_404
-
         gadget = get_object_or_404(Gadget, pk=pk, owner=request.user)
         return Response(GadgetOutput(gadget).data)
 
@@ -77,6 +80,7 @@ class GadgetDetailView(APIView):
 class PingView(APIView):
     permission_classes = [AllowAny]
 
+    @extend_schema(responses={200: inline_serializer("Pong", {"pong": serializers.BooleanField()})})
     def get(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         return Response({"pong": True})
 
@@ -84,5 +88,6 @@ class PingView(APIView):
 class BoomView(APIView):
     permission_classes = [AllowAny]
 
+    @extend_schema(responses={200: None})
     def get(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         raise RuntimeError("secret internals: password=hunter2")
