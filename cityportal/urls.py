@@ -1,12 +1,12 @@
 from django.conf import settings
 from django.contrib import admin
-from django.urls import include, path, re_path
+from django.urls import URLPattern, URLResolver, include, path, re_path
 from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, SpectacularSwaggerView
 
 from cityportal import health
 
 # Every API route lives under /api/<version>/; DRF's URLPathVersioning reads the version from it.
-api_v1 = [
+api_v1: list[URLPattern | URLResolver] = [
     path("identity/", include("identity.api.urls")),
     path("", include("services.api.urls")),
     path("", include("payments.api.urls")),

@@ -9,7 +9,6 @@ class User(AbstractUser):
     assurance level, person record) without swapping the model under existing data.
     """
 
-    class Meta(AbstractUser.Meta):
+    class Meta:
         verbose_name = _("user")
         verbose_name_plural = _("users")
-        swappable = "AUTH_USER_MODEL"

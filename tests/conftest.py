@@ -52,12 +52,12 @@ def api() -> APIClient:
 
 
 @pytest.fixture
-def citizen(db):  # type: ignore[no-untyped-def]
-    return UserFactory()
+def citizen(db):
+    return UserFactory.create()
 
 
 @pytest.fixture
-def citizen_api(citizen) -> APIClient:  # type: ignore[no-untyped-def]
+def citizen_api(citizen) -> APIClient:
     client = APIClient()
     client.force_authenticate(citizen)
     return client
@@ -75,7 +75,7 @@ def _database_url() -> str:
 
 
 @pytest.fixture(scope="session")
-def celery_worker(django_db_setup, django_db_blocker) -> Iterator[None]:  # type: ignore[no-untyped-def]
+def celery_worker(django_db_setup, django_db_blocker) -> Iterator[None]:
     """A real Celery worker process on every queue, against this run's Redis key prefix and
     test database. While it runs, tasks queued by tests go through Redis to it instead of
     running in-process. Tests using it need `@pytest.mark.django_db(transaction=True)` so the

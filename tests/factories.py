@@ -1,10 +1,11 @@
 import factory
-from django.contrib.auth import get_user_model
+
+from identity.models import User
 
 
-class UserFactory(factory.django.DjangoModelFactory):
+class UserFactory(factory.django.DjangoModelFactory[User]):
     class Meta:
-        model = get_user_model()
+        model = User
         skip_postgeneration_save = True
 
     username = factory.Sequence(lambda n: f"citizen{n}")

@@ -1,7 +1,7 @@
 """OpenAPI additions: the problem-details error format and the Idempotency-Key header, so that
 integrators see in the schema what every endpoint may answer and which ones take a key."""
 
-from typing import Any
+from typing import Any, Literal
 
 from drf_spectacular import openapi
 from drf_spectacular.extensions import OpenApiAuthenticationExtension
@@ -81,7 +81,9 @@ class AutoSchema(openapi.AutoSchema):
             )
         return parameters
 
-    def _get_response_bodies(self, direction: str = "response") -> dict[str, Any]:
+    def _get_response_bodies(
+        self, direction: Literal["request", "response"] = "response"
+    ) -> dict[str, Any]:
         responses = super()._get_response_bodies(direction)
         method = self.method.upper()
         errors = {

@@ -1,5 +1,5 @@
 import time
-from typing import Any
+from typing import Any, cast
 
 from django.shortcuts import get_object_or_404
 from django.utils.translation import gettext_lazy as _
@@ -13,6 +13,7 @@ from rest_framework.views import APIView
 
 from cityportal.api.idempotency import idempotent
 from cityportal.errors import DomainError
+from identity.models import User
 
 from .models import Gadget
 
@@ -39,7 +40,7 @@ class GadgetListCreateView(ListAPIView):
     serializer_class = GadgetOutput
 
     def get_queryset(self) -> Any:
-        return Gadget.objects.filter(owner=self.request.user)
+        return Gadget.objects.filter(owner=cast(User, self.request.user))
 
     @extend_schema(request=GadgetInput, responses={201: GadgetOutput})
     @idempotent()
@@ -51,7 +52,7 @@ class GadgetListCreateView(ListAPIView):
         # Slow enough that concurrent duplicates overlap with the first request.
         time.sleep(float(request.query_params.get("delay", "0")))
         gadget = Gadget.objects.create(
-            owner=request.user,
+            owner=cast(User, request.user),
             name=given.validated_data["name"],
             size=given.validated_data["size"],
         )
@@ -66,14 +67,14 @@ class GadgetRequiredKeyView(APIView):
     @extend_schema(request=None, responses={201: GadgetOutput})
     @idempotent(required=True)
     def post(self, request: Request, *args: Any, **kwargs: Any) -> Response:
-        gadget = Gadget.objects.create(owner=request.user, name="k", size=1)
+        gadget = Gadget.objects.create(owner=cast(User, request.user), name="k", size=1)
         return Response({"id": gadget.pk}, status=status.HTTP_201_CREATED)
 
 
 class GadgetDetailView(APIView):
     @extend_schema(responses={200: GadgetOutput})
     def get(self, request: Request, pk: int, *args: Any, **kwargs: Any) -> Response:
-        gadget = get_object_or_404(Gadget, pk=pk, owner=request.user)
+        gadget = get_object_or_404(Gadget, pk=pk, owner=cast(User, request.user))
         return Response(GadgetOutput(gadget).data)
 
 

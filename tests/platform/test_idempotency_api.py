@@ -84,7 +84,7 @@ class TestReplay:
         key = str(uuid.uuid4())
         post(citizen_api, {"name": "lamp", "size": 3}, key)
         other = APIClient()
-        other.force_authenticate(UserFactory())
+        other.force_authenticate(UserFactory.create())
         # when another citizen sends the same key and body
         response = post(other, {"name": "lamp", "size": 3}, key)
         # then it is a new request of theirs, not a replay of someone else's answer
@@ -163,7 +163,7 @@ class TestReplay:
 @pytest.mark.django_db(transaction=True)
 def test_fifty_concurrent_requests_with_one_key_have_one_effect():
     # given one citizen and one key, sent 50 times at once
-    user = UserFactory()
+    user = UserFactory.create()
     key = str(uuid.uuid4())
     start = threading.Barrier(50)
 

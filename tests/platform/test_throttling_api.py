@@ -38,7 +38,7 @@ def test_each_user_has_their_own_budget(citizen_api, low_rates):
         assert citizen_api.get(GADGETS).status_code == 200
     assert citizen_api.get(GADGETS).status_code == 429
     other = APIClient()
-    other.force_authenticate(UserFactory())
+    other.force_authenticate(UserFactory.create())
     assert other.get(GADGETS).status_code == 200
 
 
