@@ -11,7 +11,11 @@ PORT ?= 8000
 export UV_PROJECT_ENVIRONMENT := $(VENV)
 export UV_PYTHON_DOWNLOADS := never
 
-.PHONY: demo test env lint typecheck schema schema-check messages check-deploy ci clean
+I18N_IGNORE := --ignore '.venv/*' --ignore '.tools/*' --ignore 'tests/*' --ignore 'var/*' \
+	--ignore 'staticfiles/*'
+
+.PHONY: demo test env lint typecheck schema schema-check messages messages-check check-deploy \
+	ci clean
 
 demo: env  ## Start API, admin, worker and beat with demo data on SQLite
 	$(PY) manage.py migrate --noinput
@@ -47,8 +51,12 @@ schema-check: env  ## Fail when the committed OpenAPI file differs from the code
 	diff -u docs/openapi.yaml var/openapi.generated.yaml
 
 messages: env  ## Extract and compile the en/th/zh-hans message catalogues
-	$(PY) manage.py makemessages --no-obsolete -l th -l zh_Hans -l en --ignore '.venv/*' --ignore '.tools/*' --ignore 'tests/*'
-	$(PY) manage.py compilemessages --ignore '.venv/*' --ignore '.tools/*'
+	$(PY) manage.py makemessages --no-obsolete --no-location -l th -l zh_Hans -l en $(I18N_IGNORE)
+	$(PY) manage.py compilemessages $(I18N_IGNORE)
+
+messages-check: env  ## Fail when a committed .mo file is out of date with its .po file
+	$(PY) manage.py compilemessages $(I18N_IGNORE)
+	git diff --exit-code --stat -- locale
 
 check-deploy: env  ## Django's deployment checklist against the production settings
 	DJANGO_SETTINGS_MODULE=cityportal.settings.production \
