@@ -10,7 +10,7 @@
 # /usr/local/bin/python of the image it was built on.
 ARG PYTHON_IMAGE=python:3.11-slim
 
-# --- builder: resolve the locked dependencies into /opt/venv ---------------------------------------
+# --- builder: resolve the locked dependencies into /opt/venv -------------------------------------
 
 FROM ${PYTHON_IMAGE} AS builder
 

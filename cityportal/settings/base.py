@@ -7,6 +7,7 @@ from typing import Any
 
 import environ
 from django.utils.translation import gettext_lazy as _
+from django_guid.integrations import CeleryIntegration
 
 BASE_DIR = Path(__file__).resolve().parent.parent.parent
 VAR_DIR = BASE_DIR / "var"
@@ -82,9 +83,9 @@ TEMPLATES = [
 # --- database ---------------------------------------------------------------------------------
 
 # PostgreSQL in production and CI; a SQLite file under var/ is the embedded default for the demo.
-DATABASES = {
-    "default": env.db_url("DATABASE_URL", default=f"sqlite:///{VAR_DIR / 'cityportal.sqlite3'}"),
-}
+# An empty variable counts as unset, as compose files and CI often leave them.
+DATABASE_URL = env.str("DATABASE_URL", default="") or f"sqlite:///{VAR_DIR / 'cityportal.sqlite3'}"
+DATABASES = {"default": environ.Env.db_url_config(DATABASE_URL)}
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # WAL lets the web process read while the demo worker writes; IMMEDIATE takes the write lock
     # at BEGIN so two writers queue instead of failing with "database is locked".
@@ -161,7 +162,7 @@ STORAGES = {
 # --- email ------------------------------------------------------------------------------------
 
 # consolemail:// (default), filemail:///path/to/dir or smtp+tls://user:password@host:587
-vars().update(env.email_url("EMAIL_URL", default="consolemail://"))
+vars().update(environ.Env.email_url_config(env.str("EMAIL_URL", default="") or "consolemail://"))
 DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="CityPortal <no-reply@localhost>")
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
 
@@ -238,7 +239,8 @@ DJANGO_GUID = {
     "RETURN_HEADER": True,
     "EXPOSE_HEADER": True,
     "UUID_FORMAT": "string",
-    "INTEGRATIONS": [],
+    # Tasks carry the request id of the request that queued them, so their log lines join up.
+    "INTEGRATIONS": [CeleryIntegration(use_django_logging=True, log_parent=True)],
 }
 
 # --- Celery -----------------------------------------------------------------------------------
