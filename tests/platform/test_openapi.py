@@ -26,6 +26,9 @@ def test_documentation_pages_are_served(api, path):
     response = api.get(path)
     assert response.status_code == 200
     assert b"/api/v1/schema/" in response.content
+    # served from our own static files, so the docs work offline and send nobody to a CDN
+    assert b"/static/drf_spectacular_sidecar/" in response.content
+    assert b"cdn.jsdelivr.net" not in response.content
 
 
 def test_idempotent_endpoints_document_the_key_header(schema):
