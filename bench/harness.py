@@ -311,8 +311,9 @@ def start_gunicorn(
         "--graceful-timeout",
         "10",
     ]
-    if Path("/dev/shm").is_dir():
-        argv += ["--worker-tmp-dir", "/dev/shm"]
+    # As in the Dockerfile: worker heartbeat files in memory, not on a disk that may stall.
+    if Path("/dev/shm").is_dir():  # noqa: S108
+        argv += ["--worker-tmp-dir", "/dev/shm"]  # noqa: S108
     if max_requests:
         argv += ["--max-requests", str(max_requests), "--max-requests-jitter", "200"]
     process = ManagedProcess("gunicorn", argv, env, log_dir)
@@ -336,13 +337,17 @@ def start_celery_worker(
     name: str,
     concurrency: int = 2,
     queues: Sequence[str] = QUEUES,
+    log_level: str = "INFO",
     timeout: float = 90,
 ) -> ManagedProcess:
     """A Celery worker on every queue, as docker-compose runs it; returns once it says ready.
 
+    The worker logs at INFO, as in docker-compose (LOG_LEVEL and --loglevel): the " ready."
+    line it is waited for is an INFO line, and so are the two lines per task production writes.
     Gossip and mingle are off (as in tests/conftest.py) so that the worker never talks to
     workers of other runs sharing the same Redis.
     """
+    env = {**env, "LOG_LEVEL": log_level}
     argv = [
         PYTHON,
         "-m",
@@ -359,7 +364,7 @@ def start_celery_worker(
         "--without-gossip",
         "--without-mingle",
         "--loglevel",
-        "INFO",
+        log_level,
     ]
     process = ManagedProcess("celery-worker", argv, env, log_dir)
     process.start()
@@ -368,7 +373,9 @@ def start_celery_worker(
         while " ready." not in process.log_text():
             process.ensure_running()
             if time.monotonic() > deadline:
-                raise RuntimeError(f"Celery worker not ready in {timeout}s:\n{_tail(process.log_path)}")
+                raise RuntimeError(
+                    f"Celery worker not ready in {timeout}s:\n{_tail(process.log_path)}"
+                )
             time.sleep(0.1)
     except BaseException:
         process.stop()
@@ -394,6 +401,16 @@ class Stack:
     def web_address(self) -> tuple[str, int]:
         assert self.web_port is not None, "started without web=True"
         return ("127.0.0.1", self.web_port)
+
+    @property
+    def cpu_sessions(self) -> dict[int, str]:
+        """Session id -> label, for loadgen.CpuMeter (each child runs in its own session)."""
+        sessions = {}
+        if self.web is not None:
+            sessions[self.web.pid] = "web"
+        if self.worker is not None:
+            sessions[self.worker.pid] = "worker"
+        return sessions
 
     def ensure_running(self) -> None:
         for process in (self.web, self.worker):
@@ -423,6 +440,7 @@ def bench_stack(
     `prepare_database(url)` runs after migrate and before the processes start (bench-only
     tables and triggers go there).
     """
+    previous_sigint = signal.getsignal(signal.SIGINT)
     signal.signal(signal.SIGTERM, _raise_system_exit)
     signal.signal(signal.SIGHUP, _raise_system_exit)
     name = run_id()
@@ -471,11 +489,13 @@ def bench_stack(
             stack.ensure_running()
             ok = True
     finally:
-        signal.signal(signal.SIGINT, signal.default_int_handler)
+        signal.signal(signal.SIGINT, previous_sigint)
         if ok and not keep_logs:
             shutil.rmtree(log_dir, ignore_errors=True)
-        else:
+        elif ok:
             print(f"[bench] process logs kept in {log_dir}")
+        else:
+            print(f"[bench] stopped early; everything started was stopped; logs in {log_dir}")
 
 
 # --- what the results were measured on --------------------------------------------------------

@@ -25,6 +25,7 @@ from __future__ import annotations
 import argparse
 import http.client
 import json
+import os
 import sys
 import uuid
 from collections.abc import Callable
@@ -79,15 +80,24 @@ def check_token(address: tuple[str, int], token: str) -> None:
         raise SystemExit(f"session token refused: {response.status} {body[:300]!r}")
 
 
-def scenarios(tokens: list[tuple[int, str]]) -> dict[str, tuple[Callable[[int], bytes], tuple[int, ...]]]:
+def scenarios(
+    tokens: list[tuple[int, str]],
+) -> dict[str, tuple[Callable[[int], bytes], tuple[int, ...]]]:
     """name -> (request maker, statuses that count as success)."""
     get = loadgen.build_request
     healthz = get("GET", "/healthz")
     readyz = get("GET", "/readyz")
     json_type = {"Content-Type": "application/json"}
-    ping = [get("GET", "/api/v1/conventions/ping", headers={"X-Session-Token": t}) for _, t in tokens]
+    ping = [
+        get("GET", "/api/v1/conventions/ping", headers={"X-Session-Token": t}) for _, t in tokens
+    ]
     plain = [
-        get("POST", "/api/v1/conventions/gadgets", headers={**json_type, "X-Session-Token": t}, body=BODY)
+        get(
+            "POST",
+            "/api/v1/conventions/gadgets",
+            headers={**json_type, "X-Session-Token": t},
+            body=BODY,
+        )
         for _, t in tokens
     ]
     floor = [
@@ -131,7 +141,9 @@ def scenarios(tokens: list[tuple[int, str]]) -> dict[str, tuple[Callable[[int], 
 
 
 def main() -> int:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("--scenarios", default="all", help="comma-separated names, or all")
     parser.add_argument("--modes", default="closed,open", help="closed, open or both (default)")
     parser.add_argument("--connections", type=int, default=32, help="closed loop (default 32)")
@@ -139,7 +151,14 @@ def main() -> int:
     parser.add_argument("--duration", type=float, default=10, help="measured seconds per run")
     parser.add_argument("--warmup", type=float, default=2, help="unmeasured seconds first")
     parser.add_argument("--web-workers", type=int, default=4)
-    parser.add_argument("--max-requests", type=int, default=0, help="gunicorn --max-requests (0: off)")
+    parser.add_argument(
+        "--max-requests", type=int, default=0, help="gunicorn --max-requests (0: off)"
+    )
+    parser.add_argument(
+        "--log-level",
+        default="WARNING",
+        help="web server LOG_LEVEL (default WARNING; INFO adds production's access log line)",
+    )
     parser.add_argument("--json", type=Path, help="also write the results here")
     parser.add_argument("--keep-logs", action="store_true")
     args = parser.parse_args()
@@ -150,6 +169,7 @@ def main() -> int:
         # Throttling stays on, with room for the load: 256 users in rotation keep each user's
         # throttle history to a few hundred timestamps, as for an active real user.
         "THROTTLE_USER_RATE": "1000000/min",
+        "LOG_LEVEL": args.log_level,
     }
     modes = {mode.strip() for mode in args.modes.split(",")}
     with harness.bench_stack(
@@ -178,15 +198,27 @@ def main() -> int:
             if "closed" in modes:
                 runs.append(
                     lambda name=name, make=make, ok=ok: loadgen.run_closed_loop(
-                        name, stack.web_address, make, connections=args.connections,
-                        duration=args.duration, warmup=args.warmup, ok=ok,
+                        name,
+                        stack.web_address,
+                        make,
+                        connections=args.connections,
+                        duration=args.duration,
+                        warmup=args.warmup,
+                        ok=ok,
+                        sessions=stack.cpu_sessions,
                     )
                 )
             if "open" in modes:
                 runs.append(
                     lambda name=name, make=make, ok=ok: loadgen.run_open_loop(
-                        name, stack.web_address, make, rate=args.rate,
-                        duration=args.duration, warmup=args.warmup, ok=ok,
+                        name,
+                        stack.web_address,
+                        make,
+                        rate=args.rate,
+                        duration=args.duration,
+                        warmup=args.warmup,
+                        ok=ok,
+                        sessions=stack.cpu_sessions,
                     )
                 )
             for run in runs:
@@ -198,13 +230,19 @@ def main() -> int:
     for result in failed:
         print(f"errors in {result['name']} ({result['mode']}): {result['errors']}")
     print(
-        "\nclient = cores used by the load generator; busy = share of all cores busy "
-        "(server, PostgreSQL, Redis and the generator share them)."
+        f"\nbusy = cores busy out of {os.cpu_count()}; client = cores used by the load generator; "
+        "other = cores used by processes outside the benchmark (should be ~0)."
     )
     if args.json:
-        args.json.write_text(json.dumps({"header": header, "results": results}, indent=2, default=str))
+        args.json.write_text(
+            json.dumps({"header": header, "results": results}, indent=2, default=str)
+        )
     return 1 if failed else 0
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    try:
+        sys.exit(main())
+    except KeyboardInterrupt:
+        print("[bench] interrupted")
+        sys.exit(130)

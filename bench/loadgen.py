@@ -11,8 +11,9 @@ Two modes:
 Keep-alive is used when the server allows it; gunicorn's sync workers close every connection, and
 the generator then reconnects for each request, as a real client would.
 
-The generator runs on the same cores as the server: it reports its own CPU use (`client_cores`)
-and how busy the whole machine was (`machine_busy`), so a result can be read for what it is.
+The generator runs on the same cores as the server: every result says where the CPU went during
+the measured window (`CpuMeter`: web server, worker, PostgreSQL, Redis, the generator itself,
+anything else), so a result can be read for what it is.
 Only loopback addresses are accepted.
 """
 
@@ -21,6 +22,7 @@ from __future__ import annotations
 import asyncio
 import itertools
 import math
+import os
 import socket
 import time
 from collections import Counter
@@ -171,7 +173,7 @@ class _suppress_closed:
 
 
 def _proc_stat() -> tuple[int, int]:
-    """(busy, total) jiffies of all cores together."""
+    """(busy, total) clock ticks of all cores together."""
     with open("/proc/stat") as stat:
         fields = [int(value) for value in stat.readline().split()[1:]]
     idle = fields[3] + (fields[4] if len(fields) > 4 else 0)
@@ -179,21 +181,82 @@ def _proc_stat() -> tuple[int, int]:
     return total - idle, total
 
 
+_TICKS = os.sysconf("SC_CLK_TCK")
+_COMMAND_GROUPS = {"postgres": "postgres", "redis-server": "redis"}
+# Kernel threads: mostly work the benchmark causes (loopback networking, PostgreSQL's writes).
+_KERNEL_PREFIXES = ("kworker/", "ksoftirqd/", "kswapd", "jbd2/", "kdamond", "rcu_")
+
+
+def _process_ticks() -> dict[int, tuple[str, int, int]]:
+    """pid -> (command, session id, user + system ticks) for every process we may read."""
+    found = {}
+    for entry in os.scandir("/proc"):
+        if not entry.name.isdigit():
+            continue
+        try:
+            with open(f"/proc/{entry.name}/stat") as stat:
+                text = stat.read()
+        except OSError:
+            continue
+        command = text[text.index("(") + 1 : text.rindex(")")]
+        rest = text[text.rindex(")") + 2 :].split()
+        found[int(entry.name)] = (command, int(rest[3]), int(rest[11]) + int(rest[12]))
+    return found
+
+
 class CpuMeter:
-    """This process's CPU time and the whole machine's busy share over a window."""
+    """Where the CPU went over a window, in cores (1.0 = one core busy all the time).
+
+    `sessions` names the process sessions started by the harness (gunicorn, the Celery worker:
+    each runs in its own session, children included). PostgreSQL and Redis are recognised by
+    their command name; this process is "client"; kernel threads are "kernel" and CPU time no
+    process accounts for (interrupt handling, mostly loopback networking) is "unattributed";
+    every other process is "other". A large "other" means something outside the benchmark
+    was competing for the cores.
+    """
+
+    def __init__(self, sessions: dict[int, str] | None = None) -> None:
+        self.sessions = sessions or {}
+        self.other_commands: dict[str, float] = {}
+
+    def _label(self, pid: int, command: str, session: int) -> str:
+        if pid == os.getpid():
+            return "client"
+        if session in self.sessions:
+            return self.sessions[session]
+        if command.startswith(_KERNEL_PREFIXES):
+            return "kernel"
+        return _COMMAND_GROUPS.get(command, "other")
 
     def start(self) -> None:
-        self._process = time.process_time()
         self._wall = time.perf_counter()
         self._stat = _proc_stat()
+        self._ticks = _process_ticks()
 
-    def stop(self) -> tuple[float, float]:
-        """(cores used by this process, fraction of all cores busy)."""
+    def stop(self) -> dict[str, float]:
         wall = time.perf_counter() - self._wall
-        process = time.process_time() - self._process
         busy, total = _proc_stat()
-        busy_share = (busy - self._stat[0]) / max(1, total - self._stat[1])
-        return process / wall if wall > 0 else 0.0, busy_share
+        ticks = _process_ticks()
+        groups: Counter[str] = Counter()
+        others: Counter[str] = Counter()
+        for pid, (command, session, used) in ticks.items():
+            before = self._ticks.get(pid)
+            # A process that started inside the window counts from zero.
+            delta = used - before[2] if before and before[0] == command else used
+            label = self._label(pid, command, session)
+            groups[label] += delta
+            if label == "other" and delta:
+                others[command] += delta
+        self.other_commands = {
+            command: round(value / _TICKS / wall, 2) for command, value in others.most_common(3)
+        }
+        seconds = {label: value / _TICKS for label, value in groups.items()}
+        cores = {label: round(value / wall, 2) for label, value in seconds.items() if value}
+        all_cores = os.cpu_count() or 1
+        busy_cores = (busy - self._stat[0]) / max(1, total - self._stat[1]) * all_cores
+        cores["unattributed"] = round(max(0.0, busy_cores - sum(seconds.values()) / wall), 2)
+        cores["busy"] = round(busy_cores, 2)
+        return cores
 
 
 def percentile(sorted_values: list[int] | list[float], p: float) -> float:
@@ -212,8 +275,7 @@ class LoadResult:
     latencies_ms: list[float] = field(default_factory=list)
     statuses: Counter[int | str] = field(default_factory=Counter)
     errors: Counter[int | str] = field(default_factory=Counter)
-    client_cores: float = 0.0
-    machine_busy: float = 0.0
+    cpu: dict[str, float] = field(default_factory=dict)
     extra: dict[str, Any] = field(default_factory=dict)
 
     @property
@@ -228,6 +290,15 @@ class LoadResult:
     def rate(self) -> float:
         return self.count / self.window_seconds if self.window_seconds else 0.0
 
+    @property
+    def stack_cpu_ms_per_request(self) -> float | None:
+        """CPU the server side spent per answered request (web, worker, PostgreSQL, Redis), in
+        milliseconds: unlike req/s, it does not depend on how much CPU the generator took."""
+        if not self.count:
+            return None
+        cores = sum(self.cpu.get(label, 0.0) for label in ("web", "worker", "postgres", "redis"))
+        return round(cores * 1000 / self.rate, 3)
+
     def summary(self) -> dict[str, Any]:
         ordered = sorted(self.latencies_ms)
         return {
@@ -241,25 +312,28 @@ class LoadResult:
             "max_ms": round(ordered[-1], 2) if ordered else None,
             "errors": dict(self.errors),
             "statuses": {str(key): value for key, value in self.statuses.items()},
-            "client_cores": round(self.client_cores, 2),
-            "machine_busy": round(self.machine_busy, 2),
+            "stack_cpu_ms_per_req": self.stack_cpu_ms_per_request,
+            "cpu_cores": self.cpu,
             **self.extra,
         }
 
 
 TABLE_HEADER = (
     f"{'scenario':<28} {'mode':<16} {'requests':>8} {'req/s':>8} {'p50 ms':>8} {'p95 ms':>8} "
-    f"{'p99 ms':>8} {'max ms':>8} {'errors':>7} {'client':>6} {'busy':>5}"
+    f"{'p99 ms':>8} {'max ms':>8} {'errors':>7} {'cpu/req':>7} {'busy':>5} {'client':>6} "
+    f"{'other':>5}"
 )
 
 
 def table_row(summary: dict[str, Any]) -> str:
     errors = sum(summary["errors"].values())
+    cpu = summary["cpu_cores"]
     return (
         f"{summary['name']:<28} {summary['mode']:<16} {summary['requests']:>8} "
         f"{summary['req_per_s']:>8.1f} {summary['p50_ms']:>8.2f} {summary['p95_ms']:>8.2f} "
         f"{summary['p99_ms']:>8.2f} {summary['max_ms'] or 0:>8.1f} {errors:>7} "
-        f"{summary['client_cores']:>6.2f} {summary['machine_busy'] * 100:>4.0f}%"
+        f"{summary['stack_cpu_ms_per_req'] or 0:>7.2f} {cpu.get('busy', 0):>5.2f} "
+        f"{cpu.get('client', 0):>6.2f} {cpu.get('other', 0):>5.2f}"
     )
 
 
@@ -299,6 +373,7 @@ def run_closed_loop(
     max_requests: int = 2_000_000,
     ok: Collection[int] = (200,),
     grace: float = 30.0,
+    sessions: dict[int, str] | None = None,
 ) -> LoadResult:
     """Each of `connections` clients loops request → answer → next request for `warmup` +
     `duration` seconds (at most `max_requests` in all). Requests completing inside the
@@ -306,7 +381,18 @@ def run_closed_loop(
     are counted as errors ("unanswered")."""
     _check_target(address[0])
     return asyncio.run(
-        _closed_loop(name, address, make_request, connections, duration, warmup, max_requests, ok, grace)
+        _closed_loop(
+            name,
+            address,
+            make_request,
+            connections,
+            duration,
+            warmup,
+            max_requests,
+            ok,
+            grace,
+            sessions,
+        )
     )
 
 
@@ -320,10 +406,11 @@ async def _closed_loop(
     max_requests: int,
     ok: Collection[int],
     grace: float,
+    sessions: dict[int, str] | None,
 ) -> LoadResult:
     loop = asyncio.get_running_loop()
     result = LoadResult(name=name, mode=f"closed {connections} conns", window_seconds=duration)
-    meter = CpuMeter()
+    meter = CpuMeter(sessions)
     sequence = itertools.count()
     begin = time.perf_counter_ns()
     window_start = begin + int(warmup * 1e9)
@@ -354,7 +441,8 @@ async def _closed_loop(
         await asyncio.sleep(warmup)
         meter.start()
         await asyncio.sleep(duration)
-        result.client_cores, result.machine_busy = meter.stop()
+        result.cpu = meter.stop()
+        result.extra["other_processes"] = meter.other_commands
 
     clients = [asyncio.create_task(client()) for _ in range(connections)]
     clock = asyncio.create_task(window())
@@ -379,6 +467,7 @@ def run_open_loop(
     connections: int = 64,
     ok: Collection[int] = (200,),
     grace: float = 30.0,
+    sessions: dict[int, str] | None = None,
 ) -> LoadResult:
     """`rate` requests per second are due for `warmup` + `duration` seconds, whatever the server
     does; up to `connections` may be outstanding (more wait, and their wait counts as latency).
@@ -386,7 +475,9 @@ def run_open_loop(
     after the last was due count as errors ("unanswered")."""
     _check_target(address[0])
     return asyncio.run(
-        _open_loop(name, address, make_request, rate, duration, warmup, connections, ok, grace)
+        _open_loop(
+            name, address, make_request, rate, duration, warmup, connections, ok, grace, sessions
+        )
     )
 
 
@@ -400,10 +491,11 @@ async def _open_loop(
     connections: int,
     ok: Collection[int],
     grace: float,
+    sessions: dict[int, str] | None,
 ) -> LoadResult:
     loop = asyncio.get_running_loop()
     result = LoadResult(name=name, mode=f"open {rate:g}/s", window_seconds=duration)
-    meter = CpuMeter()
+    meter = CpuMeter(sessions)
     queue: asyncio.Queue[tuple[int, int] | None] = asyncio.Queue()
     interval_ns = 1e9 / rate
     total = int(rate * (warmup + duration))
@@ -444,7 +536,8 @@ async def _open_loop(
         asyncio.create_task(client()) for _ in range(connections)
     ]
     _done, pending = await asyncio.wait(tasks, timeout=warmup + duration + grace)
-    result.client_cores, result.machine_busy = meter.stop()
+    result.cpu = meter.stop()
+    result.extra["other_processes"] = meter.other_commands
     for task in pending:
         task.cancel()
     if answered < total:

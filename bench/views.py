@@ -36,6 +36,11 @@ def insert_gadget(request: HttpRequest) -> HttpResponse:
         return _json({"errors": errors}, 400)
     gadget = Gadget.objects.create(owner_id=owner, name=name, size=size)
     return _json(
-        {"id": gadget.pk, "name": gadget.name, "size": gadget.size, "created_at": gadget.created_at},
+        {
+            "id": gadget.pk,
+            "name": gadget.name,
+            "size": gadget.size,
+            "created_at": gadget.created_at,
+        },
         201,
     )
