@@ -82,4 +82,4 @@ HEALTHCHECK --interval=30s --timeout=5s --start-period=20s --retries=3 \
 # No access log: the app writes one JSON line per request (cityportal.logging.AccessLogMiddleware).
 # Worker heartbeat files go to /dev/shm (memory): on the container's disk-backed /tmp a heartbeat
 # update can stall on I/O long enough for the master to kill a healthy worker as unresponsive.
-CMD ["sh", "-c", "exec gunicorn cityportal.wsgi:application --bind 0.0.0.0:8000 --workers \"${WEB_CONCURRENCY:-4}\" --worker-tmp-dir /dev/shm --timeout 30 --graceful-timeout 30 --max-requests 2000 --max-requests-jitter 200"]
+CMD ["sh", "-c", "exec gunicorn cityportal.wsgi:application --bind 0.0.0.0:8000 --workers \"${WEB_CONCURRENCY:-4}\" --worker-tmp-dir /dev/shm --timeout 30 --graceful-timeout 30 --max-requests 20000 --max-requests-jitter 2000"]

@@ -15,7 +15,7 @@ I18N_IGNORE := --ignore '.venv/*' --ignore '.tools/*' --ignore 'tests/*' --ignor
 	--ignore 'staticfiles/*'
 
 .PHONY: demo test env lint typecheck schema schema-check messages messages-check check-deploy \
-	ci clean
+	bench ci clean
 
 demo: env  ## Start API, admin, worker and beat with demo data on SQLite
 	$(PY) manage.py migrate --noinput
@@ -63,6 +63,10 @@ check-deploy: env  ## Django's deployment checklist against the production setti
 	SECRET_KEY="$$($(PY) -c 'import secrets; print(secrets.token_urlsafe(50))')" \
 	ALLOWED_HOSTS=cityportal.example.org \
 	$(PY) manage.py check --deploy --fail-level WARNING
+
+bench: env  ## Benchmarks against local PostgreSQL and Redis (see bench/README.md)
+	$(PY) bench/task_roundtrip.py --rate 50 --duration 20 --saturate 15
+	$(PY) bench/http_conventions.py --modes closed
 
 ci:  ## What CI runs (needs PostgreSQL and Redis; see .ci/run)
 	bash .ci/run

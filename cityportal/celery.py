@@ -3,9 +3,10 @@
 import logging
 import os
 from pathlib import Path
+from typing import Any
 
 from celery import Celery
-from celery.signals import worker_ready
+from celery.signals import task_postrun, task_prerun, worker_ready
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "cityportal.settings.local")
 
@@ -33,6 +34,19 @@ def task_mode() -> str:
         return "embedded: filesystem broker under var/broker, run by the demo's worker and beat"
     safe = app.connection_for_write().as_uri()  # the password is masked
     return f"broker: {safe}; tasks run by Celery workers"
+
+
+@task_prerun.connect
+@task_postrun.connect
+def _close_broken_connections(task: Any = None, **_: object) -> None:
+    """Drop a database connection that broke or outlived CONN_MAX_AGE, as Django does around each
+    request; healthy ones are kept (CELERY_DB_REUSE_MAX), which is what makes workers fast.
+    An eager task runs inside its caller's transaction, whose connection is not ours to close."""
+    if task is not None and getattr(task.request, "is_eager", False):
+        return
+    from django.db import close_old_connections
+
+    close_old_connections()
 
 
 @worker_ready.connect

@@ -304,7 +304,7 @@ CELERY_TASK_ROUTES = {
     "cityportal.notifications.tasks.*": {"queue": "notifications"},
 }
 # Celery closes the database connection around every task unless told to reuse it; reuse roughly
-# triples worker throughput (docs/benchmarks.md). Connections are still health-checked per task.
+# triples worker throughput (docs/benchmarks.md); cityportal/celery.py drops broken ones per task.
 CELERY_DB_REUSE_MAX = env.int("CELERY_DB_REUSE_MAX", default=200)
 CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
 
