@@ -58,11 +58,12 @@ COPY --from=builder /opt/venv /opt/venv
 # Code and collected static files stay owned by root: the app user can read them, not change them.
 COPY --from=builder /app /app
 
-# Production settings refuse to load without SECRET_KEY and ALLOWED_HOSTS; these throwaway values
+# Production settings refuse to load without their secrets; these throwaway values
 # exist only for this RUN and are not kept in the image. memory:// stops the settings from
 # creating the filesystem-broker folders under var/ (that happens when no broker is configured).
 # The app code is byte-compiled here because the app user cannot write __pycache__ at run time.
 RUN SECRET_KEY=build-only ALLOWED_HOSTS=localhost CELERY_BROKER_URL=memory:// \
+        FIELD_ENCRYPTION_KEYS=YnVpbGQtb25seS1rZXktbm90LWZvci1hbnktZGF0YSE= BLIND_INDEX_KEY=build-only \
         python manage.py collectstatic --noinput \
  && python -m compileall -q /app \
  && mkdir -p /app/var/media \

@@ -62,6 +62,8 @@ check-deploy: env  ## Django's deployment checklist against the production setti
 	DJANGO_SETTINGS_MODULE=cityportal.settings.production \
 	SECRET_KEY="$$($(PY) -c 'import secrets; print(secrets.token_urlsafe(50))')" \
 	ALLOWED_HOSTS=cityportal.example.org \
+	FIELD_ENCRYPTION_KEYS="$$($(PY) -c 'from cryptography.fernet import Fernet; print(Fernet.generate_key().decode())')" \
+	BLIND_INDEX_KEY="$$($(PY) -c 'import secrets; print(secrets.token_urlsafe(32))')" \
 	$(PY) manage.py check --deploy --fail-level WARNING
 
 bench: env  ## Benchmarks against local PostgreSQL and Redis (see bench/README.md)

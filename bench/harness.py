@@ -148,6 +148,8 @@ def bench_environ(
             "DJANGO_SETTINGS_MODULE": settings_module,
             "SECRET_KEY": f"bench-only-{secrets.token_urlsafe(32)}",
             "ALLOWED_HOSTS": "127.0.0.1,localhost",
+            "FIELD_ENCRYPTION_KEYS": "YmVuY2gtb25seS1rZXktbm90LWZvci1hbnktZGF0YSE=",
+            "BLIND_INDEX_KEY": f"bench-only-{secrets.token_urlsafe(16)}",
             "SECURE_SSL_REDIRECT": "false",
             "DATABASE_URL": database_url,
             "REDIS_URL": require_loopback(redis_url),

@@ -23,6 +23,7 @@ CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[])
 # --- applications -----------------------------------------------------------------------------
 
 INSTALLED_APPS = [
+    "modeltranslation",  # before admin, so translated fields get their admin widgets
     "django.contrib.admin",
     "django.contrib.auth",
     "django.contrib.contenttypes",
@@ -31,6 +32,7 @@ INSTALLED_APPS = [
     "whitenoise.runserver_nostatic",
     "django.contrib.staticfiles",
     "rest_framework",
+    "django_filters",
     "drf_spectacular",
     "drf_spectacular_sidecar",
     "django_celery_beat",
@@ -145,6 +147,9 @@ LANGUAGES = [
 ]
 LOCALE_PATHS = [BASE_DIR / "locale"]
 USE_I18N = True
+MODELTRANSLATION_DEFAULT_LANGUAGE = "en"
+MODELTRANSLATION_LANGUAGES = ("en", "th", "zh-hans")
+MODELTRANSLATION_FALLBACK_LANGUAGES = ("en",)
 # Everything is stored in UTC; a jurisdiction carries its own zone for display and calendars.
 TIME_ZONE = "UTC"
 USE_TZ = True
@@ -171,6 +176,9 @@ SERVER_EMAIL = DEFAULT_FROM_EMAIL
 
 # Fernet keys, newest first: the first encrypts, all of them decrypt (key rotation).
 FIELD_ENCRYPTION_KEYS = env.list("FIELD_ENCRYPTION_KEYS", default=[])
+# The HMAC key of the blind indexes that find encrypted numbers (national IDs, card numbers).
+# Changing it means re-indexing every row (manage.py rotate_field_keys --reindex).
+BLIND_INDEX_KEY = env.str("BLIND_INDEX_KEY", default="")
 
 # --- REST API ---------------------------------------------------------------------------------
 

@@ -6,6 +6,8 @@ from .base import LOGGING, env
 DEBUG = False
 SECRET_KEY = env.str("SECRET_KEY")  # required: refuses to start without one
 ALLOWED_HOSTS = env.list("ALLOWED_HOSTS")
+FIELD_ENCRYPTION_KEYS = env.list("FIELD_ENCRYPTION_KEYS")  # required
+BLIND_INDEX_KEY = env.str("BLIND_INDEX_KEY")  # required
 
 # TLS ends at the load balancer, which tells us the original scheme.
 SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")

@@ -10,6 +10,7 @@ from .base import CELERY_BROKER_TRANSPORT_OPTIONS, CELERY_BROKER_URL, REDIS_URL,
 DEBUG = False
 SECRET_KEY = "test-only-secret-key-never-used-elsewhere-0123456789"  # noqa: S105
 FIELD_ENCRYPTION_KEYS = ["dGVzdC1vbmx5LWtleS0tMzItYnl0ZXMtbG9uZy0tLS0="]
+BLIND_INDEX_KEY = "test-only-blind-index-key"
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
 # Each test starts with an empty per-process cache (tests/conftest.py clears it).

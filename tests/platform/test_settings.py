@@ -12,7 +12,8 @@ ROOT = Path(settings.BASE_DIR)
 
 
 def _load(module: str, **env: str) -> subprocess.CompletedProcess[str]:
-    clean = {k: v for k, v in os.environ.items() if k not in {"SECRET_KEY", "ALLOWED_HOSTS"}}
+    secrets = {"SECRET_KEY", "ALLOWED_HOSTS", "FIELD_ENCRYPTION_KEYS", "BLIND_INDEX_KEY"}
+    clean = {k: v for k, v in os.environ.items() if k not in secrets}
     return subprocess.run(
         [
             sys.executable,
@@ -29,10 +30,18 @@ def _load(module: str, **env: str) -> subprocess.CompletedProcess[str]:
     )
 
 
-def test_production_refuses_to_start_without_a_secret_key():
-    result = _load("cityportal.settings.production", ALLOWED_HOSTS="example.org")
+@pytest.mark.parametrize("missing", ["SECRET_KEY", "FIELD_ENCRYPTION_KEYS", "BLIND_INDEX_KEY"])
+def test_production_refuses_to_start_without_its_secrets(missing):
+    given = {
+        "SECRET_KEY": "x" * 60,
+        "ALLOWED_HOSTS": "example.org",
+        "FIELD_ENCRYPTION_KEYS": "dGhpcy1pcy1hLWRlbW8tb25seS1rZXktMzItYnl0ZXM=",
+        "BLIND_INDEX_KEY": "a-long-random-blind-index-key",
+    }
+    del given[missing]
+    result = _load("cityportal.settings.production", **given)
     assert result.returncode != 0
-    assert "SECRET_KEY" in result.stderr
+    assert missing in result.stderr
 
 
 def test_production_starts_with_its_secrets():
@@ -42,6 +51,8 @@ def test_production_starts_with_its_secrets():
         ALLOWED_HOSTS="example.org",
         DATABASE_URL="postgres://u@db:5432/cityportal",
         EMAIL_URL="smtp+tls://mailer:secret@smtp.example.org:587",
+        FIELD_ENCRYPTION_KEYS="dGhpcy1pcy1hLWRlbW8tb25seS1rZXktMzItYnl0ZXM=",
+        BLIND_INDEX_KEY="a-long-random-blind-index-key",
     )
     assert result.returncode == 0, result.stderr
     assert result.stdout.split() == [
