@@ -7,6 +7,16 @@ from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 
 
+def field_error(field: str, code: str, detail: str | Promise) -> dict[str, Any]:
+    """One entry of a problem's `errors`, in the same shape as validation errors."""
+    return {
+        "field": field,
+        "pointer": "#/" + field.replace(".", "/"),
+        "code": code,
+        "detail": str(detail),
+    }
+
+
 class DomainError(Exception):
     """A request the domain refuses. `code` is stable and documented; `title` is for people."""
 

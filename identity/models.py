@@ -26,9 +26,7 @@ class User(AbstractUser):
     """The login account of a citizen, a business representative or a staff member."""
 
     # NULL, not "", for "no phone": uniqueness applies only to accounts that have one.
-    phone = models.CharField(
-        _("phone (E.164)"), max_length=16, null=True, blank=True, unique=True
-    )
+    phone = models.CharField(_("phone (E.164)"), max_length=16, null=True, blank=True, unique=True)
     phone_verified = models.BooleanField(_("phone verified"), default=False)
 
     class Meta:

@@ -13,6 +13,7 @@ import time
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 from django.conf import settings
@@ -20,7 +21,9 @@ from django.core.cache import cache
 from django.db import connection
 from rest_framework.test import APIClient
 
-from tests.factories import UserFactory
+from identity.actions.clients import create_api_client
+from identity.models import Agency, Person
+from tests.factories import AgencyFactory, MembershipFactory, PersonFactory
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -51,16 +54,72 @@ def api() -> APIClient:
     return APIClient()
 
 
+def client_for(user: Any) -> APIClient:
+    client = APIClient()
+    client.force_authenticate(user)
+    return client
+
+
 @pytest.fixture
-def citizen(db):
-    return UserFactory.create()
+def person(db) -> Person:
+    """The citizen under test: an account with a person record."""
+    return PersonFactory.create()
+
+
+@pytest.fixture
+def citizen(person):
+    return person.user
 
 
 @pytest.fixture
 def citizen_api(citizen) -> APIClient:
-    client = APIClient()
-    client.force_authenticate(citizen)
-    return client
+    return client_for(citizen)
+
+
+@pytest.fixture
+def other_citizen_api(db) -> APIClient:
+    return client_for(PersonFactory.create().user)
+
+
+@pytest.fixture
+def agency(db) -> Agency:
+    return AgencyFactory.create(code="transit", name="Transit Authority")
+
+
+@pytest.fixture
+def other_agency(db) -> Agency:
+    return AgencyFactory.create(code="library", name="City Library")
+
+
+@pytest.fixture
+def officer(agency):
+    return MembershipFactory.create(agency=agency).user
+
+
+@pytest.fixture
+def officer_api(officer) -> APIClient:
+    return client_for(officer)
+
+
+@pytest.fixture
+def other_officer_api(other_agency) -> APIClient:
+    return client_for(MembershipFactory.create(agency=other_agency).user)
+
+
+@pytest.fixture
+def integrator(agency):
+    """make(scopes) → an APIClient authenticated as an integrator of `agency` with those scopes."""
+
+    def make(*scopes: str, for_agency: Agency | None = None, **options: Any) -> APIClient:
+        issued = create_api_client(
+            agency=for_agency or agency, name="Test integrator", scopes=list(scopes), **options
+        )
+        client = APIClient()
+        client.credentials(HTTP_AUTHORIZATION=f"Bearer {issued.token}")
+        client.api_client = issued.client  # type: ignore[attr-defined]
+        return client
+
+    return make
 
 
 def _database_url() -> str:

@@ -1,6 +1,35 @@
-import factory
+import datetime
+import itertools
 
-from identity.models import User
+import factory
+from django.utils import timezone
+
+from identity.models import (
+    Agency,
+    Business,
+    Credential,
+    CredentialType,
+    Jurisdiction,
+    Mandate,
+    Membership,
+    Person,
+    User,
+)
+from identity.national_id import cn_check_character, mask, th_check_digit
+
+_serial = itertools.count(1)
+
+
+def make_th_id() -> str:
+    """A fresh, valid 13-digit Thai identification number."""
+    first12 = f"1{next(_serial):011d}"
+    return first12 + th_check_digit(first12)
+
+
+def make_cn_id(born: datetime.date = datetime.date(1990, 5, 17)) -> str:
+    """A fresh, valid 18-character Chinese resident identity number (Beijing region)."""
+    first17 = f"110105{born:%Y%m%d}{next(_serial) % 1000:03d}"
+    return first17 + cn_check_character(first17)
 
 
 class UserFactory(factory.django.DjangoModelFactory[User]):
@@ -11,3 +40,128 @@ class UserFactory(factory.django.DjangoModelFactory[User]):
     username = factory.Sequence(lambda n: f"citizen{n}")
     email = factory.LazyAttribute(lambda user: f"{user.username}@example.org")
     password = factory.django.Password("correct-horse-battery-staple")
+
+
+class JurisdictionFactory(factory.django.DjangoModelFactory[Jurisdiction]):
+    class Meta:
+        model = Jurisdiction
+        django_get_or_create = ("code",)
+
+    code = factory.Sequence(lambda n: f"province-{n}")
+    name = factory.Sequence(lambda n: f"Province {n}")
+    level = Jurisdiction.Level.PROVINCE
+    parent: object = None
+    time_zone = "Asia/Bangkok"
+    languages = factory.LazyFunction(lambda: ["th", "en"])
+
+
+class CityFactory(JurisdictionFactory):
+    code = factory.Sequence(lambda n: f"city-{n}")
+    name = factory.Sequence(lambda n: f"City {n}")
+    level = Jurisdiction.Level.CITY
+    parent = factory.SubFactory(JurisdictionFactory)
+
+
+class AgencyFactory(factory.django.DjangoModelFactory[Agency]):
+    class Meta:
+        model = Agency
+
+    code = factory.Sequence(lambda n: f"agency-{n}")
+    name = factory.Sequence(lambda n: f"Agency {n}")
+    jurisdiction = factory.SubFactory(CityFactory)
+
+
+class PersonFactory(factory.django.DjangoModelFactory[Person]):
+    """A citizen: an account with its person record (basic assurance)."""
+
+    class Meta:
+        model = Person
+
+    user = factory.SubFactory(UserFactory)
+    legal_name_local = factory.Sequence(lambda n: f"สมชาย ทดสอบ{n}")
+    legal_name_latin = factory.Sequence(lambda n: f"Somchai Test{n}")
+    date_of_birth = datetime.date(1990, 5, 17)
+    contact_email = factory.LazyAttribute(lambda p: p.user.email if p.user else "")
+
+
+class VerifiedPersonFactory(PersonFactory):
+    """A person matched against the registry, with a national ID on record."""
+
+    level_of_assurance = "substantial"
+    national_id_scheme = "th_citizen"
+    national_id = factory.LazyFunction(make_th_id)
+    national_id_index = factory.LazyAttribute(lambda p: _index(p.national_id))
+    national_id_masked = factory.LazyAttribute(lambda p: mask(p.national_id))
+
+
+def _index(number: str) -> str:
+    from identity.registry import national_id_index
+
+    return national_id_index(number)
+
+
+class StaffFactory(UserFactory):
+    username = factory.Sequence(lambda n: f"officer{n}")
+    is_staff = True
+
+
+class MembershipFactory(factory.django.DjangoModelFactory[Membership]):
+    class Meta:
+        model = Membership
+
+    user = factory.SubFactory(StaffFactory)
+    agency = factory.SubFactory(AgencyFactory)
+    role = Membership.Role.OFFICER
+
+
+class BusinessFactory(factory.django.DjangoModelFactory[Business]):
+    class Meta:
+        model = Business
+
+    name = factory.Sequence(lambda n: f"Business {n} Co., Ltd.")
+    registration_scheme = Business.RegistrationScheme.REGISTRATION
+    registration_number = factory.Sequence(lambda n: f"0105{n:09d}")
+    jurisdiction = factory.SubFactory(CityFactory)
+
+
+class MandateFactory(factory.django.DjangoModelFactory[Mandate]):
+    class Meta:
+        model = Mandate
+
+    representative = factory.SubFactory(PersonFactory)
+    for_person = factory.SubFactory(PersonFactory, user=None)
+    for_business = None
+    scope = factory.LazyFunction(lambda: ["*"])
+    valid_from = factory.LazyFunction(lambda: timezone.now() - datetime.timedelta(days=1))
+
+
+class CredentialTypeFactory(factory.django.DjangoModelFactory[CredentialType]):
+    class Meta:
+        model = CredentialType
+        django_get_or_create = ("code",)
+
+    code = factory.Sequence(lambda n: f"card-{n}")
+    name = factory.Sequence(lambda n: f"Card {n}")
+    issuer = factory.SubFactory(AgencyFactory)
+
+
+class CredentialFactory(factory.django.DjangoModelFactory[Credential]):
+    class Meta:
+        model = Credential
+
+    holder = factory.SubFactory(PersonFactory)
+    type = factory.SubFactory(CredentialTypeFactory)
+    issuer = factory.LazyAttribute(lambda c: c.type.issuer)
+    number = factory.Sequence(lambda n: f"TC{n:010d}")
+    number_index = factory.LazyAttribute(lambda c: _card_index(c.number))
+    number_masked = factory.LazyAttribute(lambda c: mask(c.number))
+    valid_from = datetime.date(2025, 1, 1)
+    valid_until = datetime.date(2030, 12, 31)
+    origin = Credential.Origin.ISSUER
+    verification = Credential.Verification.VERIFIED
+
+
+def _card_index(number: str) -> str:
+    from identity.crypto import blind_index
+
+    return blind_index(number, purpose="credential_number")

@@ -121,6 +121,9 @@ class _NotStored(Exception):
 
 
 def caller_scope(request: Request) -> str:
+    client_id = getattr(request.auth, "client_id", None)
+    if client_id:  # an integrator (identity.ApiClient)
+        return f"client:{client_id}"
     user = request.user
     if user is not None and user.is_authenticated:
         return f"user:{user.pk}"

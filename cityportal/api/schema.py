@@ -113,6 +113,21 @@ def add_problem_components(result: dict[str, Any], **_: Any) -> dict[str, Any]:
     return result
 
 
+class ApiClientScheme(OpenApiAuthenticationExtension):
+    """Describes integrator credentials (identity.ApiClient) in the schema."""
+
+    target_class = "identity.api.authentication.ApiClientAuthentication"
+    name = "apiClient"
+
+    def get_security_definition(self, auto_schema: Any) -> dict[str, str]:
+        return {
+            "type": "http",
+            "scheme": "bearer",
+            "description": "Integrators: `Authorization: Bearer <client_id>.<secret>`, issued "
+            "per agency with scopes.",
+        }
+
+
 class SessionTokenScheme(OpenApiAuthenticationExtension):
     """Describes allauth's app session token (X-Session-Token) in the schema."""
 

@@ -180,6 +180,12 @@ FIELD_ENCRYPTION_KEYS = env.list("FIELD_ENCRYPTION_KEYS", default=[])
 # Changing it means re-indexing every row (manage.py rotate_field_keys --reindex).
 BLIND_INDEX_KEY = env.str("BLIND_INDEX_KEY", default="")
 
+# The population registry adapter (identity/registry.py): the database-backed one holds the
+# demo records; a deployment names its adapter for the government's registry service.
+POPULATION_REGISTRY_ADAPTER = env.str(
+    "POPULATION_REGISTRY_ADAPTER", default="identity.registry.DatabaseRegistry"
+)
+
 # --- REST API ---------------------------------------------------------------------------------
 
 REST_FRAMEWORK = {
@@ -188,6 +194,7 @@ REST_FRAMEWORK = {
     "ALLOWED_VERSIONS": ["v1"],
     "DEFAULT_AUTHENTICATION_CLASSES": [
         "cityportal.api.authentication.SessionTokenAuthentication",
+        "identity.api.authentication.ApiClientAuthentication",
         "rest_framework.authentication.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],

@@ -1,0 +1,33 @@
+"""Reads that carry a rule."""
+
+from typing import Any
+
+from django.db.models import Q, QuerySet
+from django.utils import timezone
+
+from identity.models import ApiClient, Mandate, Person
+
+
+def person_of(user: Any) -> Person | None:
+    """The person record behind a logged-in account, if any (staff may have none)."""
+    if not getattr(user, "is_authenticated", False) or isinstance(user, ApiClient):
+        return None
+    return Person.objects.filter(user=user, closed_at__isnull=True).first()
+
+
+def active_mandates_held_by(person: Person) -> QuerySet[Mandate]:
+    now = timezone.now()
+    return (
+        Mandate.objects.filter(representative=person, revoked_at__isnull=True, valid_from__lte=now)
+        .filter(Q(valid_until__isnull=True) | Q(valid_until__gt=now))
+        .select_related("for_person", "for_business")
+    )
+
+
+def mandates_visible_to(person: Person) -> QuerySet[Mandate]:
+    """Mandates the person holds, and those given on their behalf."""
+    return (
+        Mandate.objects.filter(Q(representative=person) | Q(for_person=person))
+        .select_related("representative", "for_person", "for_business")
+        .order_by("-created_at", "-pk")
+    )
