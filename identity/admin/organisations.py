@@ -1,3 +1,5 @@
+"""Admin screens: accounts, jurisdictions, agencies, businesses, memberships, mandates, API clients."""
+
 from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin
 

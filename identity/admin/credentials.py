@@ -1,0 +1,1 @@
+"""Admin screens: credentials (see identity/admin/__init__.py)."""

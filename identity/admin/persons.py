@@ -1,0 +1,1 @@
+"""Admin screens: persons (see identity/admin/__init__.py)."""

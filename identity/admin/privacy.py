@@ -1,0 +1,1 @@
+"""Admin screens: privacy (see identity/admin/__init__.py)."""
