@@ -79,7 +79,7 @@ def parse(scheme: str, raw: str, *, today: datetime.date | None = None) -> Natio
     elif scheme == Scheme.TH_CITIZEN:
         _check_th(number)
     else:
-        raise InvalidNationalId(_("Unknown national ID scheme."))
+        raise InvalidNationalId(_("Unknown national ID scheme."), reason="scheme")
     return NationalId(scheme=scheme, number=number)
 
 

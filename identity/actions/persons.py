@@ -126,7 +126,7 @@ def verify_against_registry(
     parsed = national_id.parse(scheme, number)
     index = national_id_index(parsed.number)
     if Person.objects.filter(national_id_index=index).exclude(pk=person.pk).exists():
-        raise NationalIdTaken()
+        raise NationalIdTaken(errors=[field_error("national_id", "taken", NationalIdTaken.title)])
     entry = population_registry().lookup(scheme=scheme, national_id=parsed.number)
     mismatched = []
     if entry is None:
@@ -162,7 +162,9 @@ def verify_against_registry(
         with transaction.atomic():
             person.save()
     except IntegrityError:  # another account took the number between our check and now
-        raise NationalIdTaken() from None
+        raise NationalIdTaken(
+            errors=[field_error("national_id", "taken", NationalIdTaken.title)]
+        ) from None
     AssuranceChange.objects.create(
         person=person,
         from_level=previous,
