@@ -29,14 +29,21 @@ def _hash(secret: str) -> str:
 
 @transaction.atomic
 def create_api_client(
-    *, agency: Agency, name: str, scopes: list[str], reveals_name: bool = False
+    *,
+    agency: Agency,
+    name: str,
+    scopes: list[str],
+    reveals_name: bool = False,
+    client_id: str | None = None,
+    secret: str | None = None,
 ) -> IssuedSecret:
-    """Register an integrator for an agency; returns the only copy of its secret."""
-    secret = secrets.token_urlsafe(32)
+    """Register an integrator for an agency; returns the only copy of its secret. (`client_id`
+    and `secret` are chosen by the caller only for the printed demo integrator.)"""
+    secret = secret or secrets.token_urlsafe(32)
     client = ApiClient.objects.create(
         agency=agency,
         name=name,
-        client_id=f"cp_{secrets.token_hex(8)}",
+        client_id=client_id or f"cp_{secrets.token_hex(8)}",
         secret_hash=_hash(secret),
         scopes=sorted(set(scopes)),
         reveals_name=reveals_name,
