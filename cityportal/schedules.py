@@ -17,6 +17,21 @@ PERIODIC_TASKS: dict[str, tuple[str, int, str]] = {
         1,
         IntervalSchedule.HOURS,
     ),
+    "Expire credentials past their validity": (
+        "identity.tasks.expire_credentials_task",
+        1,
+        IntervalSchedule.DAYS,
+    ),
+    "Re-queue data exports whose task was lost": (
+        "identity.privacy_tasks.requeue_stuck_data_exports_task",
+        1,
+        IntervalSchedule.MINUTES,
+    ),
+    "Purge expired data exports": (
+        "identity.privacy_tasks.purge_expired_data_exports_task",
+        1,
+        IntervalSchedule.HOURS,
+    ),
 }
 
 

@@ -19,6 +19,7 @@ import pytest
 from django.conf import settings
 from django.core.cache import cache
 from django.db import connection
+from django.test import Client
 from rest_framework.test import APIClient
 
 from identity.actions.clients import create_api_client
@@ -52,6 +53,30 @@ def _empty_cache() -> Iterator[None]:
 @pytest.fixture
 def api() -> APIClient:
     return APIClient()
+
+
+def sign_in_to_admin(browser: Client, user: Any) -> Client:
+    """Log staff in as the admin requires: with a second factor (identity/middleware.py)."""
+    from allauth.mfa.models import Authenticator
+
+    Authenticator.objects.get_or_create(
+        user=user, type=Authenticator.Type.TOTP, defaults={"data": {}}
+    )
+    browser.force_login(user)
+    session = browser.session
+    session["account_authentication_methods"] = [
+        {"method": "password", "at": time.time()},
+        {"method": "mfa", "type": "totp", "at": time.time()},
+    ]
+    session["account_authentication_methods_user"] = str(user.pk)
+    session.save()
+    return browser
+
+
+@pytest.fixture
+def admin_client(admin_user) -> Client:
+    """pytest-django's admin_client, signed in with a second factor as staff must be."""
+    return sign_in_to_admin(Client(), admin_user)
 
 
 def client_for(user: Any) -> APIClient:

@@ -4,6 +4,7 @@ import pytest
 from django.contrib.auth.models import Permission
 
 from identity.models import AccessLogEntry, ApiClient, AssuranceChange, Membership
+from tests.conftest import sign_in_to_admin
 from tests.factories import AgencyFactory, MembershipFactory, VerifiedPersonFactory
 
 pytestmark = pytest.mark.django_db
@@ -87,7 +88,7 @@ def test_supervisor_sees_only_their_agencys_clients_and_members(client, integrat
     )
     mine = integrator("persons:read", for_agency=own).api_client
     theirs = integrator("persons:read").api_client
-    client.force_login(supervisor)
+    sign_in_to_admin(client, supervisor)
     page = client.get("/admin/identity/apiclient/").content.decode()
     assert mine.client_id in page
     assert theirs.client_id not in page

@@ -44,7 +44,7 @@ def test_every_message_is_translated(language):
     assert (LOCALE / language / "LC_MESSAGES" / "django.mo").exists()
 
 
-def test_admin_is_branded_in_each_language(client):
-    response = client.get("/admin/login/", HTTP_ACCEPT_LANGUAGE="zh-hans")
+def test_admin_is_branded_in_each_language(admin_client):
+    response = admin_client.get("/admin/", HTTP_ACCEPT_LANGUAGE="zh-hans")
     assert response.status_code == 200
     assert "CityPortal 管理后台" in response.content.decode()
