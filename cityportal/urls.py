@@ -1,9 +1,14 @@
+from allauth.account.decorators import secure_admin_login
 from django.conf import settings
 from django.contrib import admin
 from django.urls import URLPattern, URLResolver, include, path, re_path
 from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, SpectacularSwaggerView
 
 from cityportal import health
+
+# Staff log in to the admin through allauth: the same rate limits as everyone, and MFA (which
+# identity.middleware.StaffMfaRequiredMiddleware makes mandatory for the admin).
+admin.site.login = secure_admin_login(admin.site.login)  # type: ignore[method-assign]
 
 # Every API route lives under /api/<version>/; DRF's URLPathVersioning reads the version from it.
 api_v1: list[URLPattern | URLResolver] = [
@@ -19,6 +24,7 @@ urlpatterns = [
     path("api/docs/", SpectacularSwaggerView.as_view(url="/api/v1/schema/"), name="swagger-ui"),
     path("api/redoc/", SpectacularRedocView.as_view(url="/api/v1/schema/"), name="redoc"),
     path("_allauth/", include("allauth.headless.urls")),
+    path("accounts/", include("allauth.urls")),
     path("healthz", health.healthz, name="healthz"),
     path("readyz", health.readyz, name="readyz"),
     path(settings.ADMIN_URL, admin.site.urls),

@@ -11,6 +11,7 @@ from django.utils import timezone
 
 from identity.actions.clients import create_api_client
 from identity.actions.persons import add_registry_record, register_person
+from identity.adapters import mark_email_verified
 from identity.crypto import blind_index
 from identity.models import (
     Agency,
@@ -191,6 +192,7 @@ def _user(username: str) -> User:
     )
     user.set_password(DEMO_PASSWORD)
     user.save()
+    mark_email_verified(user)
     return user
 
 
@@ -305,15 +307,20 @@ def seed_identity(*, staff: User) -> list[DemoLogin]:
             client_id=TRANSIT_CLIENT_ID, secret=TRANSIT_SECRET,
         ).client  # fmt: skip
     transit.credential_types.set([types["transit_card"]])
+    return seed_identity_logins()
+
+
+def seed_identity_logins() -> list[DemoLogin]:
+    """The demo citizens' logins, as printed by `make demo` (no database access)."""
     return [
-        DemoLogin("citizen", DEMO_PASSWORD, "basic assurance"),
-        DemoLogin(
-            "verified", DEMO_PASSWORD, "substantial; parent with a mandate for a child; cards"
-        ),
-        DemoLogin("inperson", DEMO_PASSWORD, "high; represents Doi Suthep Coffee Co., Ltd."),
-        DemoLogin(
-            f"{TRANSIT_CLIENT_ID}.{TRANSIT_SECRET}",
-            "",
-            "integrator token (Bearer) of the transit agency",
-        ),
+        DemoLogin(f"{username}@demo.cityportal.local", DEMO_PASSWORD, note)
+        for username, note in (
+            ("citizen", "basic assurance"),
+            ("verified", "substantial; a parent with a mandate for a child; cards"),
+            ("inperson", "high; represents Doi Suthep Coffee Co., Ltd."),
+        )
     ]
+
+
+def transit_integrator_token() -> str:
+    return f"{TRANSIT_CLIENT_ID}.{TRANSIT_SECRET}"

@@ -511,14 +511,16 @@ class AccessLogEntry(models.Model):
         ONE_CODE = "one_code", _("one-code verification")
         SYSTEM = "system", _("the platform")
 
-    person = models.ForeignKey(Person, on_delete=models.CASCADE, related_name="access_log")
+    person = models.ForeignKey(Person, on_delete=models.PROTECT, related_name="access_log")
     channel = models.CharField(_("channel"), max_length=12, choices=Channel.choices)
+    # PROTECT, not SET_NULL: entries are never updated (a trigger refuses it on PostgreSQL), so
+    # staff, clients and agencies that appear in a log are deactivated, never deleted.
     actor = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
     )
     actor_label = models.CharField(_("who"), max_length=200)
-    client = models.ForeignKey(ApiClient, null=True, blank=True, on_delete=models.SET_NULL)
-    agency = models.ForeignKey(Agency, null=True, blank=True, on_delete=models.SET_NULL)
+    client = models.ForeignKey(ApiClient, null=True, blank=True, on_delete=models.PROTECT)
+    agency = models.ForeignKey(Agency, null=True, blank=True, on_delete=models.PROTECT)
     what = models.CharField(_("what"), max_length=300)
     purpose = models.CharField(_("purpose"), max_length=300)
     at = models.DateTimeField(_("when"), default=timezone.now, db_index=True)

@@ -238,6 +238,10 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
     "SCHEMA_PATH_PREFIX": r"/api/v[0-9]+",
+    "ENUM_NAME_OVERRIDES": {
+        "CredentialStatusEnum": "identity.models.Credential.Status",
+        "NationalIdSchemeEnum": "identity.national_id.Scheme",
+    },
     "COMPONENT_SPLIT_REQUEST": True,
     "SERVE_PERMISSIONS": ["rest_framework.permissions.AllowAny"],
     "SERVE_AUTHENTICATION": [],
@@ -368,3 +372,85 @@ LOGGING: dict[str, Any] = {
 # --- admin ------------------------------------------------------------------------------------
 
 ADMIN_URL = env.str("ADMIN_URL", default="admin/")
+
+# --- accounts (django-allauth) ----------------------------------------------------------------
+
+# Citizens sign up and log in from the app through allauth's headless API (/_allauth/app/v1/…,
+# then X-Session-Token on /api/v1/); staff use allauth's pages under /accounts/ to reach the
+# admin. identity/adapters.py holds CityPortal's side: phone numbers, SMS, person records.
+ACCOUNT_ADAPTER = "identity.adapters.AccountAdapter"
+MFA_ADAPTER = "identity.adapters.MFAAdapter"
+LOGIN_URL = "account_login"
+LOGIN_REDIRECT_URL = "mfa_index"
+LOGOUT_REDIRECT_URL = "account_login"
+
+ACCOUNT_LOGIN_METHODS = {"email", "phone"}
+# An account is opened with an email address, a phone number (E.164), or both. allauth's checks
+# require "email*" here because verification by code needs mandatory verification; the sign-up
+# form relaxes it to "email or phone" and an account without email skips the email stage
+# (identity.adapters.EmailOrPhoneSignupForm and EmailVerificationStage).
+ACCOUNT_SIGNUP_FIELDS = ["email*", "phone", "password1*"]
+ACCOUNT_SIGNUP_FORM_CLASS = "identity.adapters.EmailOrPhoneSignupForm"
+ACCOUNT_EMAIL_VERIFICATION = "mandatory"
+ACCOUNT_EMAIL_VERIFICATION_BY_CODE_ENABLED = True
+ACCOUNT_EMAIL_VERIFICATION_SUPPORTS_RESEND = True
+ACCOUNT_PHONE_VERIFICATION_ENABLED = True
+ACCOUNT_PHONE_VERIFICATION_SUPPORTS_RESEND = True
+ACCOUNT_PHONE_VERIFICATION_CODE_FORMAT = {"numeric": True, "length": 6, "dashed": False}
+ACCOUNT_PASSWORD_RESET_BY_CODE_ENABLED = True
+ACCOUNT_UNIQUE_EMAIL = True
+ACCOUNT_CHANGE_EMAIL = True  # one address per account, replaced only by a verified one
+# Sign-up, login and reset answer alike whether or not an account exists; the owner of an
+# existing address or number is told by mail or SMS instead.
+ACCOUNT_PREVENT_ENUMERATION = True
+ACCOUNT_REAUTHENTICATION_REQUIRED = True
+ACCOUNT_EMAIL_NOTIFICATIONS = True
+ACCOUNT_EMAIL_SUBJECT_PREFIX = "[CityPortal] "
+ACCOUNT_DEFAULT_HTTP_PROTOCOL = "https"
+# Counted in the Django cache, which is Redis (shared by every process) when REDIS_URL is set.
+# A per-account budget ("key") stops guessing one password from many addresses; the per-IP one
+# stops spraying many accounts from one. An account over its budget gets 429.
+ACCOUNT_RATE_LIMITS = {
+    "login": "30/m/ip",
+    "login_failed": "10/m/ip,5/15m/key",
+    "signup": "20/m/ip",
+    "confirm_email": "1/30s/key",
+    "verify_phone": "1/30s/key,3/m/ip",
+    "reset_password": "20/m/ip,5/h/key",
+    "reset_password_from_key": "20/m/ip",
+    "request_login_code": "20/m/ip,3/m/key",
+    "change_password": "5/m/user",
+    "change_phone": "1/m/user",
+    "manage_email": "10/m/user",
+    "reauthenticate": "10/m/user",
+}
+# Client IPs for those limits are read as many proxies back as the API's throttling reads them.
+ALLAUTH_TRUSTED_PROXY_COUNT = env.int("NUM_PROXIES", default=0)
+
+# Where text messages go: a class with send(*, to, body). Default: the log, numbers masked and
+# codes shown only with DEBUG on (identity.adapters.LogSmsSender).
+SMS_SENDER = env.str("SMS_SENDER", default="identity.adapters.LogSmsSender")
+
+# MFA: authenticator apps (TOTP), recovery codes and passkeys (WebAuthn), which also log in on
+# their own. Staff must use one to reach the admin (identity.middleware).
+MFA_SUPPORTED_TYPES = ["totp", "recovery_codes", "webauthn"]
+MFA_PASSKEY_LOGIN_ENABLED = True
+MFA_TOTP_ISSUER = env.str("MFA_TOTP_ISSUER", default="CityPortal")
+MFA_TOTP_TOLERANCE = 1  # one 30-second step either side, for phone clocks that drift
+# Browsers allow WebAuthn on http:// only for localhost: turn this on for local development only.
+MFA_WEBAUTHN_ALLOW_INSECURE_ORIGIN = env.bool("MFA_WEBAUTHN_ALLOW_INSECURE_ORIGIN", default=False)
+
+# The app's own screens that allauth links to from its mails (headless clients).
+FRONTEND_URL = env.str("FRONTEND_URL", default="http://localhost:3000").rstrip("/")
+HEADLESS_FRONTEND_URLS = {
+    "account_confirm_email": f"{FRONTEND_URL}/account/verify-email/{{key}}",
+    "account_reset_password": f"{FRONTEND_URL}/account/password/reset",
+    "account_reset_password_from_key": f"{FRONTEND_URL}/account/password/reset/key/{{key}}",
+    "account_signup": f"{FRONTEND_URL}/account/signup",
+}
+
+MIDDLEWARE = [
+    *MIDDLEWARE,
+    "identity.middleware.RateLimitedMiddleware",
+    "identity.middleware.StaffMfaRequiredMiddleware",
+]

@@ -9,6 +9,8 @@ SECRET_KEY = env.str("SECRET_KEY", default="insecure-local-only-key-do-not-use-i
 FIELD_ENCRYPTION_KEYS = env.list(
     "FIELD_ENCRYPTION_KEYS", default=["dGhpcy1pcy1hLWRlbW8tb25seS1rZXktMzItYnl0ZXM="]
 )
+# Passkeys on the plain-http demo at 127.0.0.1.
+MFA_WEBAUTHN_ALLOW_INSECURE_ORIGIN = env.bool("MFA_WEBAUTHN_ALLOW_INSECURE_ORIGIN", default=True)
 BLIND_INDEX_KEY = env.str(
     "BLIND_INDEX_KEY", default="demo-only-blind-index-key-never-use-in-production"
 )

@@ -16,11 +16,13 @@ from django.core.management.base import BaseCommand
 from cityportal.celery import app as celery_app
 from cityportal.celery import task_mode
 from cityportal.management.commands.seed_demo import (
-    DEMO_CITIZEN,
     DEMO_CITIZEN_PASSWORD,
     DEMO_STAFF,
     DEMO_STAFF_PASSWORD,
+    DEMO_STAFF_TOTP_SECRET,
+    demo_totp_code,
 )
+from identity.demo import seed_identity_logins, transit_integrator_token
 
 
 class Command(BaseCommand):
@@ -35,8 +37,16 @@ class Command(BaseCommand):
             default=0,
             help="Stop after this many seconds once ready (for smoke tests); 0 runs until Ctrl-C.",
         )
+        parser.add_argument(
+            "--totp-code",
+            action="store_true",
+            help="Print the demo staff login's current two-factor code and exit.",
+        )
 
     def handle(self, *args: Any, **options: Any) -> None:
+        if options["totp_code"]:
+            self.stdout.write(demo_totp_code())
+            return
         host, port = options["host"], options["port"]
         root = Path(settings.BASE_DIR)
         python = sys.executable
@@ -105,8 +115,14 @@ class Command(BaseCommand):
             f"  Admin                  {base}/{settings.ADMIN_URL}",
             f"  Readiness              {base}/readyz",
             "",
-            f"  Staff login (admin)    {DEMO_STAFF['username']} / {DEMO_STAFF_PASSWORD}",
-            f"  Citizen login          {DEMO_CITIZEN['username']} / {DEMO_CITIZEN_PASSWORD}",
+            f"  Staff login (admin)    {DEMO_STAFF['email']} / {DEMO_STAFF_PASSWORD}",
+            f"    two-factor code      {demo_totp_code()} now; a fresh one any time with",
+            "                         .venv/bin/python manage.py demo --totp-code",
+            f"                         (or add the secret {DEMO_STAFF_TOTP_SECRET} to an",
+            "                         authenticator app)",
+            f"  Citizen logins         password {DEMO_CITIZEN_PASSWORD}, email one of",
+            *(f"    {login.username:<34} {login.note}" for login in seed_identity_logins()),
+            f"  Integrator (transit)   Authorization: Bearer {transit_integrator_token()}",
             f"  Tasks                  {task_mode()}",
             "",
             "Press Ctrl-C to stop.",

@@ -1,16 +1,33 @@
 """Demo data for `make demo`. Safe to run again: it creates what is missing and resets the demo
-logins' passwords so the printed ones always work. Later issues extend it app by app."""
+logins' passwords (and the staff login's authenticator) so the printed ones always work. Later
+issues extend it app by app."""
 
+import time
 from typing import Any
 
+from allauth.mfa.models import Authenticator
+from allauth.mfa.totp.internal.auth import format_hotp_value, hotp_value
+from allauth.mfa.utils import encrypt
 from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand
 from django.db import transaction
 
+from identity.adapters import mark_email_verified
+from identity.demo import DEMO_PASSWORD, seed_identity
+
 DEMO_STAFF = {"username": "admin", "email": "admin@demo.cityportal.local"}
 DEMO_STAFF_PASSWORD = "cityportal-demo-admin"  # noqa: S105 - printed on purpose, demo only
+# Staff need a second factor for the admin: the demo login's authenticator app holds this secret.
+DEMO_STAFF_TOTP_SECRET = "CITYPORTALDEMOADMINTOTPSECRET234"  # noqa: S105 - printed, demo only
 DEMO_CITIZEN = {"username": "citizen", "email": "citizen@demo.cityportal.local"}
-DEMO_CITIZEN_PASSWORD = "cityportal-demo-citizen"  # noqa: S105 - printed on purpose, demo only
+DEMO_CITIZEN_PASSWORD = DEMO_PASSWORD
+
+
+def demo_totp_code(*, steps_ahead: int = 0) -> str:
+    """The code an authenticator app holding the demo secret shows now (30-second steps)."""
+    return format_hotp_value(
+        hotp_value(DEMO_STAFF_TOTP_SECRET, int(time.time()) // 30 + steps_ahead)
+    )
 
 
 class Command(BaseCommand):
@@ -26,9 +43,11 @@ class Command(BaseCommand):
         staff.is_superuser = True
         staff.set_password(DEMO_STAFF_PASSWORD)
         staff.save()
-        citizen, _ = user_model.objects.get_or_create(
-            username=DEMO_CITIZEN["username"], defaults={"email": DEMO_CITIZEN["email"]}
+        mark_email_verified(staff)
+        Authenticator.objects.update_or_create(
+            user=staff,
+            type=Authenticator.Type.TOTP,
+            defaults={"data": {"secret": encrypt(DEMO_STAFF_TOTP_SECRET)}},
         )
-        citizen.set_password(DEMO_CITIZEN_PASSWORD)
-        citizen.save()
+        seed_identity(staff=staff)
         self.stdout.write(self.style.SUCCESS("Demo data ready."))
