@@ -13,7 +13,6 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from cityportal.errors import DomainError, NotFound, field_error
-from identity import crypto
 from identity.models import (
     AccessLogEntry,
     Agency,
@@ -213,17 +212,8 @@ def stuck_data_exports(*, older_than: datetime.timedelta) -> list[int]:
 
 
 def data_export_document(export: DataExport) -> dict[str, Any]:
-    """The export as the person downloads it. The national ID is kept encrypted inside the
-    stored content and decrypted only here, so the database never holds it in plaintext."""
-    document: dict[str, Any] = dict(export.content or {})
-    person_part = dict(document.get("person") or {})
-    national_id = dict(person_part.get("national_id") or {})
-    encrypted = national_id.pop("value_encrypted", None)
-    if encrypted:
-        national_id["value"] = crypto.decrypt(encrypted)
-        person_part["national_id"] = national_id
-        document["person"] = person_part
-    return document
+    """The export as the person downloads it."""
+    return dict(export.content or {})
 
 
 def _iso(value: Any) -> Any:
@@ -254,8 +244,9 @@ def _collect(person: Person, now: datetime.datetime) -> dict[str, Any]:
         "level_of_assurance": person.level_of_assurance,
         "national_id": {
             "scheme": person.national_id_scheme,
-            # The person's own number, in full; decrypted only when downloaded.
-            "value_encrypted": crypto.encrypt(person.national_id) if person.national_id else None,
+            # Masked even here: no API response carries a national ID number in full, and the
+            # person holds the card that shows it.
+            "value": person.national_id_masked or None,
             "source": person.source_of("national_id"),
             "at": sources.get("national_id", {}).get("at"),
         },

@@ -185,10 +185,10 @@ class TestRequestExport:
             "source": "self",
             "at": None,
         }
-        # the person's own national ID, in full: it is theirs
+        # the national ID masked, as in every API response
         assert document["person"]["national_id"] == {
             "scheme": "th_citizen",
-            "value": person.national_id,
+            "value": person.national_id_masked,
             "source": "registry",
             "at": "2025-03-01T10:00:00+00:00",
         }
@@ -226,8 +226,9 @@ class TestRequestExport:
         caplog.set_level(logging.DEBUG)
         export_id = request_export(citizen_api, django_capture_on_commit_callbacks).json()["id"]
         download = citizen_api.get(f"{EXPORTS}/{export_id}/download")
-        # then the download holds it, the stored row and the logs do not
-        assert person.national_id in download.content.decode()
+        # then neither the download, the stored row nor the logs hold it in full
+        assert person.national_id not in download.content.decode()
+        assert person.national_id_masked in download.content.decode()
         with connection.cursor() as cursor:
             cursor.execute("SELECT content FROM identity_dataexport WHERE id = %s", [export_id])
             (raw,) = cursor.fetchone()
@@ -431,7 +432,9 @@ def test_a_real_worker_builds_the_export(celery_worker):
     export = DataExport.objects.get(pk=export_id)
     assert export.status == "ready"
     download = owner.get(f"{EXPORTS}/{export_id}/download")
-    assert json.loads(download.content)["person"]["national_id"]["value"] == person.national_id
+    assert (
+        json.loads(download.content)["person"]["national_id"]["value"] == person.national_id_masked
+    )
 
 
 # --- account closure --------------------------------------------------------------------------
