@@ -16,6 +16,7 @@ from identity.models import (
     User,
 )
 from identity.national_id import cn_check_character, mask, th_check_digit
+from payments.models import Bill, Biller
 
 _serial = itertools.count(1)
 
@@ -165,3 +166,34 @@ def _card_index(number: str) -> str:
     from identity.crypto import blind_index
 
     return blind_index(number, purpose="credential_number")
+
+
+# --- payments -------------------------------------------------------------------------------
+
+
+class BillerFactory(factory.django.DjangoModelFactory[Biller]):
+    class Meta:
+        model = Biller
+        django_get_or_create = ("code",)
+
+    code = factory.Sequence(lambda n: f"biller-{n}")
+    name = factory.Sequence(lambda n: f"Biller {n}")
+    kind = "water"
+    currency = "THB"
+    receipt_prefix = factory.Sequence(lambda n: f"R{n}-")
+
+
+class BillFactory(factory.django.DjangoModelFactory[Bill]):
+    """An open bill of 500.00 THB owed by a citizen."""
+
+    class Meta:
+        model = Bill
+
+    biller = factory.SubFactory(BillerFactory)
+    number = factory.Sequence(lambda n: f"B{n:08d}")
+    account_number = factory.Sequence(lambda n: f"ACC{n:06d}")
+    payer = factory.SubFactory(PersonFactory)
+    currency = "THB"
+    total_minor = 50000
+    minimum_payable_minor = factory.LazyAttribute(lambda bill: bill.total_minor)
+    due_date = factory.LazyFunction(lambda: timezone.localdate() + datetime.timedelta(days=14))

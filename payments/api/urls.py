@@ -2,6 +2,12 @@
 
 from django.urls import URLPattern, URLResolver
 
+from payments.api import bills, payments_, refunds
+
 app_name = "payments"
 
-urlpatterns: list[URLPattern | URLResolver] = []
+urlpatterns: list[URLPattern | URLResolver] = [
+    *bills.urlpatterns,
+    *payments_.urlpatterns,
+    *refunds.urlpatterns,
+]

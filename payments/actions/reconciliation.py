@@ -1,0 +1,1 @@
+"""Payments actions: reconciliation."""

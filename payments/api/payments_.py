@@ -1,0 +1,5 @@
+"""Payments API: payments_ — serializers and views (HTTP only; rules live in payments.actions)."""
+
+from django.urls import URLPattern, URLResolver
+
+urlpatterns: list[URLPattern | URLResolver] = []
