@@ -186,6 +186,17 @@ POPULATION_REGISTRY_ADAPTER = env.str(
     "POPULATION_REGISTRY_ADAPTER", default="identity.registry.DatabaseRegistry"
 )
 
+# Payment providers: name → adapter class (payments/providers). The sandbox behaves like a real
+# provider (hosted checkout, signed webhooks, scripted outcomes) and is the demo's default.
+PAYMENT_PROVIDERS = {
+    "sandbox": "payments.providers.sandbox.SandboxProvider",
+    "stripe": "payments.providers.stripe.StripeProvider",
+}
+PAYMENT_DEFAULT_PROVIDER = env.str("PAYMENT_DEFAULT_PROVIDER", default="sandbox")
+SANDBOX_WEBHOOK_SECRET = env.str("SANDBOX_WEBHOOK_SECRET", default="sandbox-webhook-secret")
+STRIPE_API_KEY = env.str("STRIPE_API_KEY", default="")
+STRIPE_WEBHOOK_SECRET = env.str("STRIPE_WEBHOOK_SECRET", default="")
+
 # --- REST API ---------------------------------------------------------------------------------
 
 REST_FRAMEWORK = {
