@@ -13,7 +13,7 @@ from django.utils.module_loading import import_string
 
 
 class ProviderError(Exception):
-    """The provider could not be reached or answered with an error: no money moved that we know of."""
+    """The provider could not be reached, or answered with an error; no money moved that we know."""
 
 
 class InvalidWebhook(Exception):
