@@ -87,7 +87,12 @@ def update_person_details(*, person: Person, changes: dict[str, Any]) -> Person:
     """The citizen changes their own details; registry- or officer-confirmed ones are locked."""
     person = lock_person(person.pk)
     locked = {
-        name: [str(_("Confirmed by %(source)s.") % {"source": person.source_of(name)})]
+        name: [
+            str(
+                _("Confirmed by %(source)s.")
+                % {"source": AttributeSource(person.source_of(name)).label}
+            )
+        ]
         for name in changes
         if person.source_of(name) != AttributeSource.SELF and getattr(person, name) != changes[name]
     }
