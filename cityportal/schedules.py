@@ -27,6 +27,36 @@ PERIODIC_TASKS: dict[str, tuple[str, int, str]] = {
         1,
         IntervalSchedule.MINUTES,
     ),
+    "Poll unfinished payments 15 to 30 minutes old": (
+        "payments.tasks.poll_unfinished_attempts_task",
+        15,
+        IntervalSchedule.MINUTES,
+    ),
+    "Expire abandoned payments": (
+        "payments.tasks.expire_abandoned_attempts_task",
+        5,
+        IntervalSchedule.MINUTES,
+    ),
+    "Send due outbound webhooks": (
+        "payments.refund_tasks.send_due_webhooks_task",
+        1,
+        IntervalSchedule.MINUTES,
+    ),
+    "Re-send refunds the provider never acknowledged": (
+        "payments.refund_tasks.resend_unacknowledged_refunds_task",
+        5,
+        IntervalSchedule.MINUTES,
+    ),
+    "Reconcile settlement files in the inbox": (
+        "payments.refund_tasks.reconcile_settlement_inbox_task",
+        1,
+        IntervalSchedule.DAYS,
+    ),
+    "Mark overdue and expired bills": (
+        "payments.bill_tasks.mark_overdue_and_expired_bills_task",
+        1,
+        IntervalSchedule.HOURS,
+    ),
     "Purge expired data exports": (
         "identity.privacy_tasks.purge_expired_data_exports_task",
         1,

@@ -463,6 +463,7 @@ class ApiClient(models.Model):
         ONE_CODE_VERIFY = "one-code:verify", _("verify one codes")
         PERSONS_READ = "persons:read", _("read person records under consent")
         BILLS_WRITE = "bills:write", _("push bills")
+        REFUNDS_WRITE = "refunds:write", _("refund payments")
 
     agency = models.ForeignKey(
         Agency, verbose_name=_("agency"), on_delete=models.PROTECT, related_name="api_clients"

@@ -193,6 +193,9 @@ PAYMENT_PROVIDERS = {
     "stripe": "payments.providers.stripe.StripeProvider",
 }
 PAYMENT_DEFAULT_PROVIDER = env.str("PAYMENT_DEFAULT_PROVIDER", default="sandbox")
+PAYMENT_RETURN_URL = env.str("PAYMENT_RETURN_URL", default="")
+# Provider settlement files (CSV) dropped here are reconciled daily: <inbox>/<provider>/<date>….csv
+SETTLEMENT_INBOX = env.path("SETTLEMENT_INBOX", default=VAR_DIR / "settlements")
 SANDBOX_WEBHOOK_SECRET = env.str("SANDBOX_WEBHOOK_SECRET", default="sandbox-webhook-secret")
 STRIPE_API_KEY = env.str("STRIPE_API_KEY", default="")
 STRIPE_WEBHOOK_SECRET = env.str("STRIPE_WEBHOOK_SECRET", default="")
@@ -252,6 +255,8 @@ SPECTACULAR_SETTINGS = {
     "ENUM_NAME_OVERRIDES": {
         "CredentialStatusEnum": "identity.models.Credential.Status",
         "NationalIdSchemeEnum": "identity.national_id.Scheme",
+        "BillStatusEnum": "payments.models.Bill.Status",
+        "PaymentStatusEnum": "payments.api.payments_.PUBLIC_STATUSES",
     },
     "COMPONENT_SPLIT_REQUEST": True,
     "SERVE_PERMISSIONS": ["rest_framework.permissions.AllowAny"],
@@ -330,7 +335,7 @@ CELERY_TASK_QUEUES_NAMES = ("approvals", "routing", "payments", "notifications",
 CELERY_TASK_ROUTES = {
     "services.tasks.*": {"queue": "approvals"},
     "complaints.tasks.*": {"queue": "routing"},
-    "payments.tasks.*": {"queue": "payments"},
+    "payments.*": {"queue": "payments"},
     "cityportal.notifications.tasks.*": {"queue": "notifications"},
 }
 # Celery closes the database connection around every task unless told to reuse it; reuse roughly

@@ -1,5 +1,7 @@
 """Production: every secret from the environment, HTTPS only, JSON logs, hashed static files."""
 
+from django.core.exceptions import ImproperlyConfigured
+
 from .base import *
 from .base import LOGGING, env
 
@@ -31,3 +33,8 @@ STORAGES = {
 
 LOG_FORMAT = env.str("LOG_FORMAT", default="json")
 LOGGING["handlers"]["console"]["formatter"] = LOG_FORMAT
+
+# The sandbox provider takes no money: production names a real one and its webhook secret.
+PAYMENT_DEFAULT_PROVIDER = env.str("PAYMENT_DEFAULT_PROVIDER", default="stripe")
+if PAYMENT_DEFAULT_PROVIDER == "sandbox" and not env.bool("ALLOW_SANDBOX_PAYMENTS", default=False):
+    raise ImproperlyConfigured("PAYMENT_DEFAULT_PROVIDER is the sandbox; name a real provider.")

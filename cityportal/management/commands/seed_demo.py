@@ -14,6 +14,7 @@ from django.db import transaction
 
 from identity.adapters import mark_email_verified
 from identity.demo import DEMO_PASSWORD, seed_identity
+from payments.demo import seed_payments
 
 DEMO_STAFF = {"username": "admin", "email": "admin@demo.cityportal.local"}
 DEMO_STAFF_PASSWORD = "cityportal-demo-admin"  # noqa: S105 - printed on purpose, demo only
@@ -50,4 +51,5 @@ class Command(BaseCommand):
             defaults={"data": {"secret": encrypt(DEMO_STAFF_TOTP_SECRET)}},
         )
         seed_identity(staff=staff)
+        seed_payments()
         self.stdout.write(self.style.SUCCESS("Demo data ready."))
