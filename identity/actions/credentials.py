@@ -412,6 +412,7 @@ def reinstate_credential(
     if credential.status != Credential.Status.ACTIVE:
         if credential.status != Credential.Status.SUSPENDED:
             raise CredentialNotSuspended(credential_status=credential.status)
+        # Lifted: active again, unless its validity ended meanwhile.
         credential.status = Credential.Status.ACTIVE
         credential.status = _status_by_dates(credential, timezone.localdate())
         credential.save(update_fields=["status", "updated_at"])
