@@ -75,14 +75,15 @@ class FakeRefundProvider:
             raise ProviderError("fakepay: unreachable")
         return RefundResult(provider_ref=f"fr_{reference[:8]}", outcome=outcome)
 
+    # A refund never needs these: calling one is a bug in the code under test.
     def create_checkout(self, **kwargs: Any) -> Any:
-        raise NotImplementedError
+        raise AssertionError("refunds must not create a checkout")
 
     def fetch_status(self, **kwargs: Any) -> Any:
-        raise NotImplementedError
+        raise AssertionError("refunds must not fetch a payment's status")
 
     def parse_webhook(self, **kwargs: Any) -> Any:
-        raise NotImplementedError
+        raise AssertionError("refunds must not parse provider webhooks")
 
 
 @pytest.fixture
