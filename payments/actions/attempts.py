@@ -25,6 +25,7 @@ from django.utils.translation import gettext_lazy as _
 from cityportal.errors import Conflict, DomainError, NotFound, field_error
 from identity.models import Person
 from payments import ledger
+from payments.actions.bills import apply_payment_to_bill
 from payments.actions.webhooks import emit_event
 from payments.models import (
     Bill,
@@ -426,15 +427,13 @@ def _apply_to_bills(attempt: PaymentAttempt) -> list[Bill]:
     shares = dict(attempt.allocations.values_list("bill_id", "amount_minor"))
     paid: list[Bill] = []
     for bill in Bill.objects.select_for_update().filter(pk__in=shares).order_by("pk"):
-        # A late capture may land on a bill another payment settled meanwhile: the money is
-        # recorded in the ledger; the bill never shows more paid than its total.
-        bill.paid_minor = min(bill.total_minor, bill.paid_minor + shares[bill.pk])
-        if bill.status in Bill.PAYABLE:
-            is_paid = bill.paid_minor == bill.total_minor
-            bill.status = Bill.Status.PAID if is_paid else Bill.Status.PARTIALLY_PAID
-            if is_paid:
-                paid.append(bill)
-        bill.save(update_fields=["paid_minor", "status", "updated_at"])
+        # One rule for every capture (payments.actions.bills): a late capture on a cancelled or
+        # expired bill puts the written-off amount back into receivable; the bill never shows
+        # more paid than its total.
+        was_paid = bill.status == Bill.Status.PAID
+        bill = apply_payment_to_bill(bill=bill, amount_minor=shares[bill.pk])
+        if bill.status == Bill.Status.PAID and not was_paid:
+            paid.append(bill)
     return paid
 
 
