@@ -2,18 +2,21 @@
 rules live in payments.actions.attempts).
 
 Citizens:   POST/GET /payments, GET /payments/{id}, POST /payments/{id}/cancel,
-            GET /payments/{id}/receipt.
+            GET /payments/{id}/receipt, GET /payments/{id}/receipt.pdf.
 Providers:  POST /payments/webhooks/{provider} — signed by the provider, no other authentication.
 """
 
 from typing import Any, cast
 
+from django.http import HttpResponse
 from django.shortcuts import get_object_or_404
 from django.urls import URLPattern, URLResolver, path
+from django.utils.translation import gettext_lazy as _
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_field
 from rest_framework import serializers, status
 from rest_framework.generics import ListAPIView
+from rest_framework.negotiation import BaseContentNegotiation
 from rest_framework.permissions import AllowAny
 from rest_framework.request import Request
 from rest_framework.response import Response
@@ -22,10 +25,12 @@ from rest_framework.views import APIView
 from cityportal.api.errors import PROBLEM_CONTENT_TYPE
 from cityportal.api.idempotency import idempotent
 from cityportal.api.schema import PROBLEM_REF
+from cityportal.errors import Conflict
 from identity.api.permissions import IsCitizen
 from identity.models import Person
 from payments.actions import attempts as actions
 from payments.models import PaymentAttempt, Receipt
+from payments.receipts import render_receipt_pdf
 from payments.states import PUBLIC_STATUS, public_status
 
 PUBLIC_STATUSES = sorted(set(PUBLIC_STATUS.values()))
@@ -270,6 +275,52 @@ class PaymentReceiptView(APIView):
         return Response(ReceiptOutput(receipt).data)
 
 
+class ReceiptNotIssued(Conflict):
+    code = "receipt_not_issued"
+    title = _("This payment has no receipt: only a successful payment has one.")
+
+
+class JsonErrorsWhateverAccept(BaseContentNegotiation):
+    """The view answers a PDF itself; errors are problem JSON whatever `Accept` says, so that
+    `Accept: application/pdf` is not refused with 406."""
+
+    def select_parser(self, request: Any, parsers: Any) -> Any:
+        return parsers[0] if parsers else None
+
+    def select_renderer(self, request: Any, renderers: Any, format_suffix: Any = None) -> Any:
+        return renderers[0], renderers[0].media_type
+
+
+class PaymentReceiptPdfView(APIView):
+    permission_classes = [IsCitizen]
+    content_negotiation_class = JsonErrorsWhateverAccept
+
+    @extend_schema(
+        summary="The receipt of my successful payment, as a PDF",
+        description="In the language of `Accept-Language` (en, th, zh-hans).",
+        responses={
+            (200, "application/pdf"): OpenApiResponse(OpenApiTypes.BINARY, description="The PDF."),
+            (404, PROBLEM_CONTENT_TYPE): _problem("No such payment of mine."),
+            (409, PROBLEM_CONTENT_TYPE): _problem(
+                "receipt_not_issued: the payment has not succeeded (yet)."
+            ),
+        },
+    )
+    def get(self, request: Request, public_id: Any, *args: Any, **kwargs: Any) -> HttpResponse:
+        attempt = get_object_or_404(_mine(request), public_id=public_id)
+        receipt = (
+            Receipt.objects.select_related("biller__agency__jurisdiction", "attempt__payer")
+            .filter(attempt=attempt)
+            .first()
+        )
+        if receipt is None:
+            raise ReceiptNotIssued()
+        pdf = render_receipt_pdf(receipt, request.LANGUAGE_CODE)
+        response = HttpResponse(pdf, content_type="application/pdf")
+        response["Content-Disposition"] = f'attachment; filename="{receipt.number}.pdf"'
+        return response
+
+
 class ProviderWebhookView(APIView):
     """Inbound webhooks of a payment provider. The provider's signature is the authentication:
     no session (so no CSRF), no throttle (providers retry on their own schedule)."""
@@ -313,4 +364,9 @@ urlpatterns: list[URLPattern | URLResolver] = [
     path("payments/<uuid:public_id>", PaymentDetailView.as_view(), name="payment"),
     path("payments/<uuid:public_id>/cancel", PaymentCancelView.as_view(), name="payment-cancel"),
     path("payments/<uuid:public_id>/receipt", PaymentReceiptView.as_view(), name="payment-receipt"),
+    path(
+        "payments/<uuid:public_id>/receipt.pdf",
+        PaymentReceiptPdfView.as_view(),
+        name="payment-receipt-pdf",
+    ),
 ]
