@@ -81,7 +81,9 @@ def render_receipt_pdf(receipt: Receipt, language: str, *, compress: bool = True
         pdf = _new_pdf()
         pdf.set_compression(compress)
         pdf.set_lang(language)
-        pdf.set_title(_("Receipt %(number)s") % {"number": receipt.number})
+        # The number alone: the same in every language, and findable in the file's metadata.
+        pdf.set_title(receipt.number)
+        pdf.set_subject(str(_("Receipt %(number)s") % {"number": receipt.number}))
         pdf.set_author(receipt.biller.name)
         pdf.set_creator("CityPortal")
         pdf.add_page()
