@@ -233,8 +233,12 @@ class PaymentAttempt(models.Model):
     payer = models.ForeignKey(
         Person, null=True, blank=True, on_delete=models.PROTECT, related_name="payments"
     )
+    # X-Acting-For: who paid on whose behalf (a parent for a child, a director for a business).
     acting_representative = models.ForeignKey(
         Person, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    payer_business = models.ForeignKey(
+        Business, null=True, blank=True, on_delete=models.PROTECT, related_name="payments"
     )
     currency = models.CharField(max_length=3)
     amount_minor = models.BigIntegerField()

@@ -18,12 +18,12 @@ from typing import Any
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
-from django.db.models import Max, Prefetch, QuerySet
+from django.db.models import Max, Prefetch, Q, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from cityportal.errors import Conflict, DomainError, NotFound, field_error
-from identity.models import Person
+from identity.models import Business, Person
 from payments import ledger
 from payments.actions.bills import apply_payment_to_bill
 from payments.actions.webhooks import emit_event
@@ -133,7 +133,7 @@ class WebhookSignatureInvalid(DomainError):
 def payments_of(person: Person) -> QuerySet[PaymentAttempt]:
     """The person's own payment attempts, newest first, with what the API shows of them."""
     return (
-        PaymentAttempt.objects.filter(payer=person)
+        PaymentAttempt.objects.filter(Q(payer=person) | Q(acting_representative=person))
         .select_related("biller", "receipt")
         .prefetch_related(
             Prefetch(
@@ -167,6 +167,8 @@ def start_payment(
     return_url: str = "",
     user: Any = None,
     provider_name: str | None = None,
+    acting_representative: Person | None = None,
+    payer_business: Business | None = None,
 ) -> StartedPayment:
     """Pay one or more bills of one biller: the amount is at least their minimum payable and at
     most what is owed. A bill has at most one unfinished attempt: asking again for exactly the
@@ -185,6 +187,8 @@ def start_payment(
                 attempt = PaymentAttempt.objects.create(
                     biller=bills[0].biller,
                     payer=payer,
+                    acting_representative=acting_representative,
+                    payer_business=payer_business,
                     payer_user=user if getattr(user, "is_authenticated", False) else None,
                     currency=currency,
                     amount_minor=amount_minor,

@@ -26,6 +26,7 @@ from cityportal.api.errors import PROBLEM_CONTENT_TYPE
 from cityportal.api.idempotency import idempotent
 from cityportal.api.schema import PROBLEM_REF
 from cityportal.errors import Conflict
+from identity.acting import resolve_acting
 from identity.api.permissions import IsCitizen
 from identity.models import Person
 from payments.actions import attempts as actions
@@ -211,8 +212,14 @@ class PaymentListCreateView(ListAPIView):
         given = PaymentCreateInput(data=request.data)
         given.is_valid(raise_exception=True)
         data = given.validated_data
+        # X-Acting-For: a parent pays as their child, a director as their business; the attempt
+        # records both the party and the representative.
+        acting = resolve_acting(request, scope="payments")
+        party = acting if acting is not None and acting.is_representing else None
         started = actions.start_payment(
-            payer=_person(request),
+            payer=party.person if party and party.person else _person(request),
+            acting_representative=party.representative if party else None,
+            payer_business=party.business if party else None,
             user=request.user,
             bill_ids=data["bills"],
             amount_minor=data["amount_minor"],

@@ -881,3 +881,43 @@ class TestOutboundEvents:
         settle(APIClient(), attempt, "captured", django_capture_on_commit_callbacks)
         settle(APIClient(), attempt, "captured", django_capture_on_commit_callbacks)
         assert [event for event, _, _ in emitted] == ["payment.succeeded", "bill.paid"]
+
+
+@pytest.mark.django_db
+class TestActingFor:
+    """X-Acting-For on POST /payments: the party pays, the representative is recorded."""
+
+    def test_a_parent_pays_a_childs_bill_as_the_child(self, citizen_api, person):
+        # given a child with a bill, and the citizen's mandate for the child
+        child = PersonFactory.create(user=None)
+        MandateFactory.create(representative=person, for_person=child, scope=["payments"])
+        child_bill = BillFactory.create(payer=child)
+        # when
+        response = citizen_api.post(
+            "/api/v1/payments",
+            body_for(child_bill),
+            format="json",
+            HTTP_IDEMPOTENCY_KEY=str(uuid.uuid4()),
+            HTTP_X_ACTING_FOR=f"person:{child.pk}",
+        )
+        # then
+        assert response.status_code == 201, response.json()
+        attempt = PaymentAttempt.objects.get(public_id=response.json()["id"])
+        assert (attempt.payer, attempt.acting_representative) == (child, person)
+        # and the representative sees the payment among theirs
+        assert citizen_api.get(f"/api/v1/payments/{attempt.public_id}").status_code == 200
+
+    def test_without_a_mandate_for_payments_it_is_a_403(self, citizen_api, person):
+        child = PersonFactory.create(user=None)
+        MandateFactory.create(representative=person, for_person=child, scope=["applications"])
+        child_bill = BillFactory.create(payer=child)
+        response = citizen_api.post(
+            "/api/v1/payments",
+            body_for(child_bill),
+            format="json",
+            HTTP_IDEMPOTENCY_KEY=str(uuid.uuid4()),
+            HTTP_X_ACTING_FOR=f"person:{child.pk}",
+        )
+        assert response.status_code == 403
+        assert response.json()["code"] == "no_mandate"
+        assert PaymentAttempt.objects.count() == 0
