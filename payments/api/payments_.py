@@ -13,7 +13,12 @@ from django.shortcuts import get_object_or_404
 from django.urls import URLPattern, URLResolver, path
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_field
+from drf_spectacular.utils import (
+    OpenApiParameter,
+    OpenApiResponse,
+    extend_schema,
+    extend_schema_field,
+)
 from rest_framework import serializers, status
 from rest_framework.generics import ListAPIView
 from rest_framework.negotiation import BaseContentNegotiation
@@ -194,6 +199,15 @@ class PaymentListCreateView(ListAPIView):
             "for exactly the same bills answers 200 with the open payment."
         ),
         request=PaymentCreateInput,
+        parameters=[
+            OpenApiParameter(
+                "X-Acting-For",
+                str,
+                OpenApiParameter.HEADER,
+                description="person:<id> or business:<id>: pay for them under an active "
+                "mandate with the scope payments (GET /api/v1/identity/mandates).",
+            )
+        ],
         responses={
             201: PaymentOutput,
             200: OpenApiResponse(PaymentOutput, description="The open payment for these bills."),
