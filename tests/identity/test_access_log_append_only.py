@@ -3,10 +3,8 @@ read-only to everyone (superusers included), and on PostgreSQL a trigger refuses
 DELETE, even in raw SQL. Consents and data exports are read-only in admin too."""
 
 import datetime
-import time
 
 import pytest
-from allauth.mfa.models import Authenticator
 from django.conf import settings
 from django.db import DatabaseError, connection, transaction
 from django.test import Client
@@ -14,6 +12,7 @@ from django.utils import timezone
 
 from identity.access import record_access
 from identity.models import AccessLogEntry, Consent, DataExport
+from tests.conftest import sign_in_to_admin
 from tests.factories import PersonFactory, StaffFactory
 
 pytestmark = pytest.mark.django_db
@@ -85,18 +84,7 @@ class TestDatabaseTrigger:
 @pytest.fixture
 def superuser_browser():
     """A superuser signed in to admin with a second factor, as the admin requires."""
-    user = StaffFactory.create(is_superuser=True)
-    Authenticator.objects.create(user=user, type=Authenticator.Type.TOTP, data={})
-    browser = Client()
-    browser.force_login(user)
-    session = browser.session
-    session["account_authentication_methods"] = [
-        {"method": "password", "at": time.time()},
-        {"method": "mfa", "type": "totp", "at": time.time()},
-    ]
-    session["account_authentication_methods_user"] = str(user.pk)
-    session.save()
-    return browser
+    return sign_in_to_admin(Client(), StaffFactory.create(is_superuser=True))
 
 
 class TestAdminIsReadOnly:
