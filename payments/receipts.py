@@ -42,7 +42,7 @@ def format_amount(amount_minor: int, currency: str) -> str:
     return f"{sign}{major:,}{decimals} {currency}"
 
 
-def _issued_at(receipt: Receipt) -> str:
+def issued_at_text(receipt: Receipt) -> str:
     """In the biller's jurisdiction's time zone when it has one, else UTC; the zone is named."""
     agency = receipt.biller.agency
     zone_name = agency.jurisdiction.time_zone if agency is not None else "UTC"
@@ -97,7 +97,7 @@ def render_receipt_pdf(receipt: Receipt, language: str, *, compress: bool = True
 
         rows = [
             (_("Receipt number"), receipt.number),
-            (_("Issued at"), _issued_at(receipt)),
+            (_("Issued at"), issued_at_text(receipt)),
             (_("Paid by"), _payer_name(receipt, language)),
             (_("Amount paid"), format_amount(receipt.amount_minor, receipt.currency)),
             (_("Payment reference"), str(receipt.attempt.public_id)),

@@ -1,13 +1,14 @@
 """The receipt of a successful payment as a PDF: who may download it, and that it renders in
 every language (payments/receipts.py, payments/api/payments_.py)."""
 
+import datetime
 from typing import Any
 
 import pytest
 from rest_framework.test import APIClient
 
 from payments.models import Bill, PaymentAttempt, Receipt
-from payments.receipts import format_amount, render_receipt_pdf
+from payments.receipts import format_amount, issued_at_text, render_receipt_pdf
 from tests.factories import BillFactory
 from tests.payments.test_payments_api import PAYMENTS, body_for, pay, settle
 
@@ -98,3 +99,15 @@ class TestRenderReceiptPdf:
 )
 def test_amounts_follow_the_currencys_minor_unit(amount_minor, currency, expected):
     assert format_amount(amount_minor, currency) == expected
+
+
+@pytest.mark.django_db
+def test_the_issue_time_is_in_the_billers_time_zone(paid, agency):
+    # given a biller of an agency in Bangkok, paid at 17:30 UTC
+    agency.jurisdiction.time_zone = "Asia/Bangkok"
+    agency.jurisdiction.save()
+    paid.biller.agency = agency
+    paid.biller.save()
+    paid.issued_at = datetime.datetime(2025, 3, 1, 17, 30, tzinfo=datetime.UTC)
+    # then
+    assert issued_at_text(paid) == "2025-03-02 00:30 (Asia/Bangkok)"
