@@ -43,6 +43,7 @@ INSTALLED_APPS = [
     "allauth.mfa",
     # CityPortal: the project package holds the cross-cutting models (idempotency, heartbeats).
     "cityportal.apps.CityPortalConfig",
+    "cityportal.notifications",
     "identity",
     "services",
     "payments",

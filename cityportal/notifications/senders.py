@@ -1,0 +1,34 @@
+"""Delivery of inbox messages by email and SMS. The email sender is Django's mail backend
+(EMAIL_URL); the SMS sender is identity's pluggable SMS_SENDER, the same gateway that sends
+sign-in codes."""
+
+import logging
+
+from django.conf import settings
+from django.core.mail import send_mail
+
+from cityportal.notifications.models import Message
+from identity.adapters import sms_sender
+
+logger = logging.getLogger(__name__)
+
+
+def deliver(message: Message) -> list[str]:
+    """Send `message` by every channel the recipient has; returns the channels used."""
+    person = message.recipient
+    used: list[str] = []
+    user = person.user
+    email = person.contact_email or (user.email if user is not None else "")
+    if email:
+        send_mail(
+            subject=message.title,
+            message=message.body or message.title,
+            from_email=settings.DEFAULT_FROM_EMAIL,
+            recipient_list=[email],
+        )
+        used.append("email")
+    phone = person.contact_phone or ((user.phone or "") if user is not None else "")
+    if phone and getattr(settings, "NOTIFY_BY_SMS", True):
+        sms_sender().send(to=phone, body=message.title)
+        used.append("sms")
+    return used
