@@ -57,6 +57,11 @@ PERIODIC_TASKS: dict[str, tuple[str, int, str]] = {
         1,
         IntervalSchedule.HOURS,
     ),
+    "Re-queue applications whose decision task was lost": (
+        "services.tasks.requeue_stuck_checks_task",
+        1,
+        IntervalSchedule.MINUTES,
+    ),
     "Purge expired data exports": (
         "identity.privacy_tasks.purge_expired_data_exports_task",
         1,

@@ -197,3 +197,65 @@ class BillFactory(factory.django.DjangoModelFactory[Bill]):
     total_minor = 50000
     minimum_payable_minor = factory.LazyAttribute(lambda bill: bill.total_minor)
     due_date = factory.LazyFunction(lambda: timezone.localdate() + datetime.timedelta(days=14))
+
+
+# Services ----------------------------------------------------------------------------------
+
+
+class ServiceFactory(factory.django.DjangoModelFactory["Service"]):
+    """An active service on automatic approval whose form asks for a number of children."""
+
+    class Meta:
+        model = "services.Service"
+
+    code = factory.Sequence(lambda n: f"service-{n}")
+    agency = factory.SubFactory(AgencyFactory)
+    jurisdiction = factory.LazyAttribute(lambda s: s.agency.jurisdiction)
+    name_en = factory.Sequence(lambda n: f"Service {n}")
+    name_th = factory.Sequence(lambda n: f"บริการ {n}")
+    name_zh_hans = factory.Sequence(lambda n: f"服务 {n}")
+    summary_en = "A test service."
+    status = "active"
+    approval_mode = "automatic"
+    channels = factory.LazyFunction(lambda: ["app", "web"])
+    input_schema = factory.LazyFunction(
+        lambda: {
+            "type": "object",
+            "properties": {
+                "children": {"type": "integer", "minimum": 0, "maximum": 20},
+                "reason": {"type": "string", "maxLength": 200},
+            },
+            "required": ["children"],
+            "additionalProperties": False,
+        }
+    )
+
+
+class RuleSetFactory(factory.django.DjangoModelFactory["RuleSet"]):
+    class Meta:
+        model = "services.RuleSet"
+
+    service = factory.SubFactory(ServiceFactory)
+    version = factory.Sequence(lambda n: n + 1)
+    status = "published"
+    effective_from = factory.LazyFunction(lambda: timezone.now() - datetime.timedelta(days=1))
+
+
+class CheckFactory(factory.django.DjangoModelFactory["Check"]):
+    """Adults only: rejects an applicant under 18."""
+
+    class Meta:
+        model = "services.Check"
+
+    rule_set = factory.SubFactory(RuleSetFactory)
+    position = factory.Sequence(lambda n: n)
+    code = factory.Sequence(lambda n: f"check-{n}")
+    title_en = "The applicant is an adult"
+    title_th = "ผู้ยื่นคำขอเป็นผู้ใหญ่"
+    title_zh_hans = "申请人已成年"
+    expression = factory.LazyFunction(lambda: {">=": [{"var": "applicant.age"}, 18]})
+    on_fail = "reject"
+    reason_template_en = "The applicant is {{applicant.age}}; the minimum age is 18."
+    reason_template_th = "ผู้ยื่นคำขออายุ {{applicant.age}} ปี อายุขั้นต่ำคือ 18 ปี"
+    reason_template_zh_hans = "申请人年龄为 {{applicant.age}} 岁，最低年龄为 18 岁。"
+    legal_basis = "Test Act s. 1"

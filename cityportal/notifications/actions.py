@@ -16,6 +16,12 @@ def _render(text: str | Promise, context: Mapping[str, Any]) -> str:
     return rendered % dict(context) if context else rendered
 
 
+def _value(value: Any) -> Any:
+    if callable(value):
+        value = value()
+    return str(value) if isinstance(value, Promise) else value
+
+
 def notify(
     *,
     person: Person,
@@ -32,9 +38,9 @@ def notify(
     context = context or {}
     language = person.preferred_language or "en"
     with translation.override(language):
-        # Values that are themselves lazy translations (a status name) render in that language.
-        values = {key: str(value) if isinstance(value, Promise) else value
-                  for key, value in context.items()}  # fmt: skip
+        # Lazy translations (a status name) and callables (a translated model field, read as
+        # `lambda: service.name`) render in the recipient's language.
+        values = {key: _value(value) for key, value in context.items()}
         rendered_title = _render(title, values)[:300]
         rendered_body = _render(body, values) if body else ""
     try:

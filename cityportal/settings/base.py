@@ -334,7 +334,7 @@ CELERY_WORKER_SEND_TASK_EVENTS = False
 CELERY_TASK_DEFAULT_QUEUE = "default"
 CELERY_TASK_QUEUES_NAMES = ("approvals", "routing", "payments", "notifications", "default")
 CELERY_TASK_ROUTES = {
-    "services.tasks.*": {"queue": "approvals"},
+    "services.*": {"queue": "approvals"},
     "complaints.tasks.*": {"queue": "routing"},
     "payments.*": {"queue": "payments"},
     "cityportal.notifications.tasks.*": {"queue": "notifications"},

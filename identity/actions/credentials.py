@@ -592,3 +592,33 @@ def _verify_shared_credential(
         expires_at=claims.expires_at,
         shared_credential=_present(credential, today, with_number=True),
     )
+
+
+@transaction.atomic
+def issue_credential_on_decision(
+    *,
+    issuer: Agency,
+    holder: Person,
+    type: CredentialType,
+    number: str,
+    valid_from: datetime.date,
+    valid_until: datetime.date | None,
+) -> Credential:
+    """An approved application puts its output (a permit, a card) in the applicant's wallet,
+    issued by the agency that decided it. The number is the platform's own, so never taken."""
+    _check_validity(valid_from, valid_until)
+    credential = Credential(
+        holder=holder,
+        type=type,
+        issuer=issuer,
+        issued_on=valid_from,
+        valid_from=valid_from,
+        valid_until=valid_until,
+        origin=Credential.Origin.ISSUER,
+        verification=Credential.Verification.VERIFIED,
+        status=Credential.Status.ACTIVE,
+    )
+    _set_number(credential, number, type)
+    credential.status = _status_by_dates(credential, timezone.localdate())
+    _save(credential)
+    return credential

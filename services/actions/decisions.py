@@ -1,0 +1,231 @@
+"""Deciding applications: automatically by the rule set in force (decide_application, run by a
+worker on the `approvals` queue), or by an officer (services.actions.applications.review_…),
+and what each outcome does — the credential issued on approval, the deadline of a manual review,
+the notice to the applicant."""
+
+import datetime
+import logging
+from typing import Any
+
+from django.db import transaction
+from django.db.models import Q
+from django.utils import timezone
+from django.utils.translation import gettext, override
+
+from identity.actions.credentials import issue_credential_on_decision
+from identity.models import Jurisdiction
+from services import notices, rules
+from services.actions.transitions import transition
+from services.models import Application, ApplicationEvent, DecisionRecord, RuleSet, Service
+
+logger = logging.getLogger(__name__)
+S = Application.Status
+SYSTEM = ApplicationEvent.ActorKind.SYSTEM
+
+# Jurisdictions change rarely; their chains (district → city → province) are kept per process.
+_CHAINS: dict[int, tuple[float, list[str]]] = {}
+_CHAIN_TTL_SECONDS = 300.0
+
+
+def rule_set_in_force(service: Service, at: datetime.datetime) -> RuleSet | None:
+    """The published rule set effective at `at` (publishing keeps at most one)."""
+    return (
+        RuleSet.objects.filter(
+            service=service, status=RuleSet.Status.PUBLISHED, effective_from__lte=at
+        )
+        .filter(Q(effective_until__isnull=True) | Q(effective_until__gt=at))
+        .order_by("-version")
+        .first()
+    )
+
+
+def _residence_chain(jurisdiction_id: int | None) -> list[str]:
+    if jurisdiction_id is None:
+        return []
+    now = timezone.now().timestamp()
+    cached = _CHAINS.get(jurisdiction_id)
+    if cached is None or cached[0] < now:
+        jurisdiction = Jurisdiction.objects.select_related("parent__parent").get(pk=jurisdiction_id)
+        chain = [j.code for j in jurisdiction.ancestors_and_self()]
+        cached = (now + _CHAIN_TTL_SECONDS, chain)
+        _CHAINS[jurisdiction_id] = cached
+    return cached[1]
+
+
+def facts_of_application(application: Application, today: datetime.date) -> rules.Facts:
+    if application.business_id is not None:
+        return rules.facts_for(person=None, business=application.business, today=today)
+    person = application.applicant
+    if person is None:
+        raise ValueError("An application's party is a person or a business.")
+    credentials = person.credentials.select_related("type")
+    return rules.facts_of_person(
+        person,
+        credentials=credentials,
+        residence_chain=_residence_chain(person.residence_id),
+        today=today,
+    )
+
+
+def decide_application(*, application_id: int) -> Application | None:
+    """Decide an application in `checking` by the rule set in force and write its decision
+    record. Nothing to do when it is no longer checking (a task run twice, a withdrawal)."""
+    started = timezone.now()
+    with transaction.atomic():
+        application = (
+            Application.objects.select_for_update(of=("self",))
+            .select_related("service", "applicant", "business__jurisdiction")
+            .filter(pk=application_id)
+            .first()
+        )
+        if application is None or application.status != S.CHECKING:
+            return application
+        queued_ms = max(0, round((started - application.updated_at).total_seconds() * 1000))
+        rule_set = rule_set_in_force(application.service, started)
+        today = timezone.localdate(started)
+        if rule_set is None:
+            evaluation = _no_rule_set(application.language)
+            inputs: dict[str, Any] = {"data": application.data}
+        else:
+            facts = facts_of_application(application, today)
+            evaluation = rules.evaluate(
+                rules.checks_of(rule_set),
+                data=application.data,
+                facts=facts,
+                language=application.language,
+            )
+            inputs = {
+                "data": application.data,
+                "applicant": facts.values["applicant"],
+                "today": facts.values["today"],
+                "sources": facts.sources,
+            }
+        finished = timezone.now()
+        DecisionRecord.objects.create(
+            application=application,
+            round=application.round,
+            rule_set=rule_set,
+            rule_set_version=rule_set.version if rule_set else None,
+            inputs=inputs,
+            checks=evaluation.checks,
+            outcome=evaluation.outcome,
+            language=application.language,
+            reasons=evaluation.reasons,
+            started_at=started,
+            finished_at=finished,
+            queued_ms=queued_ms,
+            duration_ms=round((finished - started).total_seconds() * 1000),
+        )
+        reason = " ".join(evaluation.reasons)
+        if evaluation.outcome == rules.APPROVED:
+            approve(application, actor_kind=SYSTEM, reason=reason, decided_by="rules")
+        elif evaluation.outcome == rules.REJECTED:
+            reject(application, actor_kind=SYSTEM, reason=reason, decided_by="rules")
+        elif evaluation.outcome == rules.RETURNED:
+            return_to_applicant(application, actor_kind=SYSTEM, reason=reason)
+        else:
+            send_to_manual_review(application, actor_kind=SYSTEM, reason=reason)
+        notices.application_decided(application, reasons=evaluation.reasons)
+    return application
+
+
+def _no_rule_set(language: str) -> rules.Evaluation:
+    with override(language):
+        reason = gettext("No rules are in force for this service now; an officer will decide.")
+    return rules.Evaluation(outcome=rules.MANUAL_REVIEW, checks=[], reasons=[reason], duration_ms=0)
+
+
+# Outcomes, shared by the rules and by officers ---------------------------------------------
+
+
+def approve(
+    application: Application,
+    *,
+    actor_kind: str,
+    reason: str = "",
+    actor: Any = None,
+    decided_by: str = "officer",
+) -> Application:
+    """Approve a locked application; a service with an output puts it in the wallet."""
+    now = timezone.now()
+    credential = _issue_output(application, now)
+    return transition(
+        application,
+        S.APPROVED,
+        actor_kind=actor_kind,
+        actor=actor,
+        reason=reason,
+        decided_by=decided_by,
+        decided_at=now,
+        decision_reason=reason,
+        issued_credential=credential,
+    )
+
+
+def reject(
+    application: Application,
+    *,
+    actor_kind: str,
+    reason: str,
+    actor: Any = None,
+    decided_by: str = "officer",
+) -> Application:
+    return transition(
+        application,
+        S.REJECTED,
+        actor_kind=actor_kind,
+        actor=actor,
+        reason=reason,
+        decided_by=decided_by,
+        decided_at=timezone.now(),
+        decision_reason=reason,
+    )
+
+
+def return_to_applicant(
+    application: Application, *, actor_kind: str, reason: str, actor: Any = None
+) -> Application:
+    return transition(
+        application,
+        S.RETURNED,
+        actor_kind=actor_kind,
+        actor=actor,
+        reason=reason,
+        decision_reason=reason,
+        deadline=None,
+    )
+
+
+def send_to_manual_review(
+    application: Application, *, actor_kind: str, reason: str, actor: Any = None
+) -> Application:
+    """Into an officer's queue, with the service's deadline for manual handling."""
+    return transition(
+        application,
+        S.MANUAL_REVIEW,
+        actor_kind=actor_kind,
+        actor=actor,
+        reason=reason,
+        deadline=timezone.now() + application.service.manual_deadline,
+    )
+
+
+def _issue_output(application: Application, now: datetime.datetime) -> Any:
+    service = application.service
+    if service.output_credential_type_id is None or application.applicant_id is None:
+        return None
+    if application.issued_credential_id is not None:
+        return application.issued_credential
+    assert application.applicant is not None  # noqa: S101 - checked just above
+    valid_from = timezone.localdate(now)
+    valid_until = (
+        timezone.localdate(now + service.output_validity) if service.output_validity else None
+    )
+    return issue_credential_on_decision(
+        issuer=service.agency,
+        holder=application.applicant,
+        type=service.output_credential_type,  # type: ignore[arg-type]
+        number=application.reference,
+        valid_from=valid_from,
+        valid_until=valid_until,
+    )

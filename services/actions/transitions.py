@@ -1,0 +1,57 @@
+"""The one way an application changes status: checked against the transition table
+(services.states) and written to the append-only history in the same transaction."""
+
+from typing import Any
+
+from django.db import transaction
+from django.utils import timezone
+
+from services.errors import ApplicationNotFound, TransitionNotAllowed
+from services.models import Application, ApplicationEvent
+from services.states import can_move
+
+
+def lock_application(pk: int) -> Application:
+    """SELECT … FOR UPDATE of one application (and its service, read with it)."""
+    application = (
+        Application.objects.select_for_update(of=("self",))
+        .select_related("service")
+        .filter(pk=pk)
+        .first()
+    )
+    if application is None:
+        raise ApplicationNotFound()
+    return application
+
+
+@transaction.atomic
+def transition(
+    application: Application,
+    to_status: str,
+    *,
+    actor_kind: str,
+    actor: Any = None,
+    reason: str = "",
+    **changes: Any,
+) -> Application:
+    """Move a (locked) application to `to_status`, recording who and why; `changes` are other
+    fields saved with it."""
+    from_status = application.status
+    if not can_move(from_status, to_status, actor_kind):
+        raise TransitionNotAllowed(from_status=from_status, to_status=to_status, actor=actor_kind)
+    now = timezone.now()
+    application.status = to_status
+    for name, value in changes.items():
+        setattr(application, name, value)
+    application.updated_at = now
+    application.save(update_fields=["status", "updated_at", *changes])
+    ApplicationEvent.objects.create(
+        application=application,
+        from_status=from_status,
+        to_status=to_status,
+        actor_kind=actor_kind,
+        actor=actor if getattr(actor, "pk", None) else None,
+        reason=reason[:2000],
+        at=now,
+    )
+    return application

@@ -1,0 +1,72 @@
+"""What the applicant is told, in their language: decisions, returns, offers. Each notice goes
+to the in-app inbox and the email/SMS senders (cityportal.notifications)."""
+
+from django.utils.translation import gettext_lazy as _
+
+from cityportal.notifications.actions import notify
+from identity.models import Person
+from services.models import Application, Offer
+
+
+def _recipient(application: Application) -> Person:
+    """The person told about an application: the party, or the representative who made it for
+    a business."""
+    return application.applicant or application.submitted_by
+
+
+def _link(application: Application) -> str:
+    return f"/api/v1/applications/{application.public_id}"
+
+
+def application_decided(application: Application, *, reasons: list[str]) -> None:
+    status = application.status
+    if status == Application.Status.APPROVED:
+        title = _("Approved: %(service)s (%(reference)s)")
+        body = _("Your application %(reference)s for %(service)s was approved. %(reasons)s")
+    elif status == Application.Status.REJECTED:
+        title = _("Not approved: %(service)s (%(reference)s)")
+        body = _(
+            "Your application %(reference)s for %(service)s was not approved. Why: %(reasons)s "
+            "You may ask for an officer to review this decision."
+        )
+    elif status == Application.Status.RETURNED:
+        title = _("More information needed: %(service)s (%(reference)s)")
+        body = _(
+            "Your application %(reference)s needs more from you before it can be decided: "
+            "%(reasons)s Add it and submit the application again."
+        )
+    elif status == Application.Status.MANUAL_REVIEW:
+        title = _("An officer is reviewing your application %(reference)s")
+        body = _("Your application for %(service)s is with an officer. %(reasons)s")
+    else:
+        return
+    notify(
+        person=_recipient(application),
+        kind=f"application.{status}",
+        title=title,
+        body=body,
+        context={
+            "reference": application.reference,
+            "service": lambda: application.service.name,
+            "reasons": " ".join(reasons),
+        },
+        link=_link(application),
+        data={"application": str(application.public_id), "status": status},
+        dedupe_key=f"application:{application.pk}:{application.round}:{status}",
+    )
+
+
+def offer_made(offer: Offer) -> None:
+    notify(
+        person=offer.person,
+        kind="offer.made",
+        title=_("You may be entitled to %(service)s"),
+        body=_(
+            "Based on what government already knows, you qualify for %(service)s. Accept the "
+            "offer and your application is decided at once."
+        ),
+        context={"service": lambda: offer.service.name},
+        link=f"/api/v1/offers/{offer.public_id}",
+        data={"offer": str(offer.public_id), "service": offer.service.code},
+        dedupe_key=f"offer:{offer.pk}",
+    )

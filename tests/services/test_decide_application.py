@@ -1,0 +1,98 @@
+"""Automatic decisions at the action level: the outcome, the decision record and the notice."""
+
+import datetime
+
+import pytest
+
+from cityportal.notifications.models import Message
+from services.actions.decisions import decide_application
+from services.models import Application, DecisionRecord
+from tests.factories import CheckFactory, PersonFactory, RuleSetFactory, ServiceFactory
+
+pytestmark = pytest.mark.django_db
+
+
+def _checking(service, person, data):
+    return Application.objects.create(
+        reference=f"APP-T-{Application.objects.count() + 1}",
+        service=service,
+        applicant=person,
+        submitted_by=person,
+        status=Application.Status.CHECKING,
+        data=data,
+        round=1,
+        language=person.preferred_language,
+    )
+
+
+@pytest.fixture
+def rule_set():
+    rule_set = RuleSetFactory.create()
+    CheckFactory.create(rule_set=rule_set, code="adult")
+    CheckFactory.create(
+        rule_set=rule_set,
+        code="few-children",
+        expression={"<=": [{"var": "data.children"}, 3]},
+        on_fail="manual_review",
+        reason_template_en="{{data.children}} children need an officer's look.",
+    )
+    return rule_set
+
+
+def test_an_application_that_meets_the_rules_is_approved(rule_set):
+    # given
+    person = PersonFactory.create()
+    application = _checking(rule_set.service, person, {"children": 1})
+    # when
+    decide_application(application_id=application.pk)
+    # then
+    application.refresh_from_db()
+    assert application.status == "approved"
+    assert application.decided_by == "rules"
+    record = DecisionRecord.objects.get(application=application)
+    assert record.outcome == "approved"
+    assert record.rule_set_version == rule_set.version
+    assert [c["code"] for c in record.checks] == ["adult", "few-children"]
+    assert [c["result"] for c in record.checks] == ["pass", "pass"]
+    assert record.checks[0]["values"] == {"applicant.age": record.inputs["applicant"]["age"]}
+    assert list(application.events.values_list("to_status", flat=True)) == ["approved"]
+    assert Message.objects.get(recipient=person).kind == "application.approved"
+
+
+def test_a_failed_reject_check_rejects_with_the_reason_in_the_applicants_language(rule_set):
+    person = PersonFactory.create(
+        preferred_language="th", date_of_birth=datetime.date.today() - datetime.timedelta(days=3650)
+    )
+    application = _checking(rule_set.service, person, {"children": 1})
+
+    decide_application(application_id=application.pk)
+
+    application.refresh_from_db()
+    assert application.status == "rejected"
+    record = DecisionRecord.objects.get(application=application)
+    assert record.reasons == ["ผู้ยื่นคำขออายุ 9 ปี อายุขั้นต่ำคือ 18 ปี"]
+    assert [c["result"] for c in record.checks] == ["fail", "pass"]
+
+
+def test_missing_data_goes_to_manual_review_not_rejection(rule_set):
+    person = PersonFactory.create(date_of_birth=None)
+    application = _checking(rule_set.service, person, {"children": 1})
+
+    decide_application(application_id=application.pk)
+
+    application.refresh_from_db()
+    assert application.status == "manual_review"
+    assert application.deadline is not None
+    record = DecisionRecord.objects.get(application=application)
+    assert record.checks[0]["result"] == "missing"
+    assert record.checks[0]["missing"] == ["applicant.age"]
+
+
+def test_deciding_twice_writes_one_record(rule_set):
+    application = _checking(rule_set.service, PersonFactory.create(), {"children": 5})
+
+    decide_application(application_id=application.pk)
+    decide_application(application_id=application.pk)
+
+    assert DecisionRecord.objects.filter(application=application).count() == 1
+    assert Application.objects.get(pk=application.pk).status == "manual_review"
