@@ -7,7 +7,7 @@ import pytest
 from cityportal.notifications.models import Message
 from services.actions.decisions import decide_application
 from services.models import Application, DecisionRecord
-from tests.factories import CheckFactory, PersonFactory, RuleSetFactory, ServiceFactory
+from tests.factories import CheckFactory, PersonFactory, RuleSetFactory
 
 pytestmark = pytest.mark.django_db
 
