@@ -18,6 +18,13 @@ def _link(application: Application) -> str:
     return f"/api/v1/applications/{application.public_id}"
 
 
+def _last_event_id(application: Application) -> int | None:
+    event = getattr(application, "last_event", None)
+    if event is not None:
+        return int(event.pk)
+    return application.events.order_by("-pk").values_list("pk", flat=True).first()
+
+
 def application_decided(application: Application, *, reasons: list[str]) -> None:
     status = application.status
     if status == Application.Status.APPROVED:
@@ -52,7 +59,8 @@ def application_decided(application: Application, *, reasons: list[str]) -> None
         },
         link=_link(application),
         data={"application": str(application.public_id), "status": status},
-        dedupe_key=f"application:{application.pk}:{application.round}:{status}",
+        # One notice per transition, however often the task that made it runs.
+        dedupe_key=f"application:{application.pk}:event:{_last_event_id(application)}",
     )
 
 

@@ -45,7 +45,7 @@ def transition(
         setattr(application, name, value)
     application.updated_at = now
     application.save(update_fields=["status", "updated_at", *changes])
-    ApplicationEvent.objects.create(
+    application.last_event = ApplicationEvent.objects.create(  # type: ignore[attr-defined]
         application=application,
         from_status=from_status,
         to_status=to_status,

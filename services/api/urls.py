@@ -2,6 +2,13 @@
 
 from django.urls import URLPattern, URLResolver
 
+from services.api import applications, bundles, catalogue, offers
+
 app_name = "services"
 
-urlpatterns: list[URLPattern | URLResolver] = []
+urlpatterns: list[URLPattern | URLResolver] = [
+    *catalogue.urlpatterns,
+    *applications.urlpatterns,
+    *bundles.urlpatterns,
+    *offers.urlpatterns,
+]
