@@ -1,0 +1,80 @@
+"""Notifications: a message lands in the inbox in the recipient's language, then goes out by
+email and SMS once, however often delivery runs."""
+
+import pytest
+from django.core import mail
+from django.test import override_settings
+from django.utils.translation import gettext_lazy as _
+
+from cityportal.notifications.actions import deliver_message, notify
+from cityportal.notifications.models import Message
+from identity.adapters import MemorySmsSender
+from tests.factories import PersonFactory
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def sms_outbox():
+    MemorySmsSender.outbox.clear()
+    with override_settings(SMS_SENDER="identity.adapters.MemorySmsSender"):
+        yield MemorySmsSender.outbox
+    MemorySmsSender.outbox.clear()
+
+
+def test_a_notice_is_written_in_the_inbox_and_sent_by_email_and_sms(
+    sms_outbox, django_capture_on_commit_callbacks
+):
+    # given
+    person = PersonFactory.create(contact_phone="+66812345678")
+    # when (eager tasks deliver on commit)
+    with django_capture_on_commit_callbacks(execute=True):
+        message = notify(
+            person=person,
+            kind="test.hello",
+            title=_("Approved: %(service)s (%(reference)s)"),
+            context={"service": lambda: "Library card", "reference": "APP-1"},
+            link="/api/v1/applications/x",
+        )
+    # then
+    assert message is not None
+    message.refresh_from_db()
+    assert message.title == "Approved: Library card (APP-1)"
+    assert message.delivery == "sent"
+    assert message.channels == ["email", "sms"]
+    assert [m.to for m in mail.outbox] == [[person.contact_email]]
+    assert [m.to for m in sms_outbox] == ["+66812345678"]
+
+
+def test_the_same_dedupe_key_writes_one_message():
+    person = PersonFactory.create()
+
+    first = notify(person=person, kind="k", title="Hello", dedupe_key="once")
+    second = notify(person=person, kind="k", title="Hello", dedupe_key="once")
+
+    assert first is not None
+    assert second is None
+    assert Message.objects.filter(recipient=person).count() == 1
+
+
+def test_delivering_twice_sends_once(django_capture_on_commit_callbacks):
+    person = PersonFactory.create()
+    with django_capture_on_commit_callbacks(execute=True):
+        message = notify(person=person, kind="k", title="Hello")
+    assert message is not None
+    mail.outbox.clear()
+
+    deliver_message(message_id=message.pk)
+
+    assert mail.outbox == []
+
+
+def test_a_person_without_email_or_phone_has_the_inbox_only(django_capture_on_commit_callbacks):
+    person = PersonFactory.create(contact_email="", user=None)
+
+    with django_capture_on_commit_callbacks(execute=True):
+        message = notify(person=person, kind="k", title="Hello")
+
+    assert message is not None
+    message.refresh_from_db()
+    assert (message.delivery, message.channels) == ("inbox_only", [])
