@@ -259,3 +259,33 @@ class CheckFactory(factory.django.DjangoModelFactory["Check"]):
     reason_template_th = "ผู้ยื่นคำขออายุ {{applicant.age}} ปี อายุขั้นต่ำคือ 18 ปี"
     reason_template_zh_hans = "申请人年龄为 {{applicant.age}} 岁，最低年龄为 18 岁。"
     legal_basis = "Test Act s. 1"
+
+
+class RuleTestCaseFactory(factory.django.DjangoModelFactory["RuleTestCase"]):
+    """An adult with one child: approved by CheckFactory's adult check."""
+
+    class Meta:
+        model = "services.RuleTestCase"
+
+    rule_set = factory.SubFactory(RuleSetFactory)
+    name = factory.Sequence(lambda n: f"Case {n}")
+    data = factory.LazyFunction(lambda: {"children": 1})
+    facts = factory.LazyFunction(lambda: {"applicant": {"age": 30}})
+    expected_outcome = "approved"
+
+
+class ApplicationFactory(factory.django.DjangoModelFactory["Application"]):
+    """An application waiting for an officer, due in two days."""
+
+    class Meta:
+        model = "services.Application"
+
+    reference = factory.Sequence(lambda n: f"APP-F-{n:06d}")
+    service = factory.SubFactory(ServiceFactory)
+    applicant = factory.SubFactory(PersonFactory)
+    submitted_by = factory.LazyAttribute(lambda a: a.applicant)
+    status = "manual_review"
+    data = factory.LazyFunction(lambda: {"children": 1})
+    round = 1
+    submitted_at = factory.LazyFunction(timezone.now)
+    deadline = factory.LazyFunction(lambda: timezone.now() + datetime.timedelta(days=2))
