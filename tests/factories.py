@@ -289,3 +289,51 @@ class ApplicationFactory(factory.django.DjangoModelFactory["Application"]):
     round = 1
     submitted_at = factory.LazyFunction(timezone.now)
     deadline = factory.LazyFunction(lambda: timezone.now() + datetime.timedelta(days=2))
+
+
+# Catalogue ---------------------------------------------------------------------------------
+
+
+class CategoryFactory(factory.django.DjangoModelFactory["Category"]):
+    class Meta:
+        model = "services.Category"
+        django_get_or_create = ("code",)
+
+    code = factory.Sequence(lambda n: f"category-{n}")
+    name_en = factory.Sequence(lambda n: f"Category {n}")
+    name_th = factory.Sequence(lambda n: f"หมวด {n}")
+    name_zh_hans = factory.Sequence(lambda n: f"类别 {n}")
+
+
+class LifeEventFactory(factory.django.DjangoModelFactory["LifeEvent"]):
+    class Meta:
+        model = "services.LifeEvent"
+        django_get_or_create = ("code",)
+
+    code = factory.Sequence(lambda n: f"life-event-{n}")
+    name_en = factory.Sequence(lambda n: f"Life event {n}")
+    name_th = factory.Sequence(lambda n: f"เหตุการณ์ {n}")
+    name_zh_hans = factory.Sequence(lambda n: f"人生事件 {n}")
+
+
+class FeeFactory(factory.django.DjangoModelFactory["Fee"]):
+    class Meta:
+        model = "services.Fee"
+
+    service = factory.SubFactory(ServiceFactory)
+    amount_minor = 20000
+    currency = "THB"
+    valid_from = factory.LazyFunction(lambda: timezone.localdate() - datetime.timedelta(days=30))
+
+
+class EvidenceRequirementFactory(factory.django.DjangoModelFactory["EvidenceRequirement"]):
+    class Meta:
+        model = "services.EvidenceRequirement"
+
+    service = factory.SubFactory(ServiceFactory)
+    code = factory.Sequence(lambda n: f"evidence-{n}")
+    name_en = "Proof of address"
+    name_th = "หลักฐานที่อยู่"
+    name_zh_hans = "住址证明"
+    accepts_upload = True
+    is_required = True
