@@ -62,6 +62,16 @@ PERIODIC_TASKS: dict[str, tuple[str, int, str]] = {
         1,
         IntervalSchedule.MINUTES,
     ),
+    "Decide applications whose fee was paid": (
+        "services.payment_tasks.advance_paid_applications_task",
+        1,
+        IntervalSchedule.MINUTES,
+    ),
+    "Delete evidence uploads nobody used": (
+        "services.upload_tasks.delete_unused_uploads_task",
+        1,
+        IntervalSchedule.HOURS,
+    ),
     "Purge expired data exports": (
         "identity.privacy_tasks.purge_expired_data_exports_task",
         1,

@@ -55,3 +55,26 @@ class InvalidEvidence(DomainError):
 class RuleSetNotPublishable(Conflict):
     code = "rule_set_not_publishable"
     title = _("This rule set cannot be published.")
+
+
+class ServiceAmbiguous(DomainError):
+    status = 422
+    code = "service_ambiguous"
+    title = _("Several jurisdictions offer a service with this code; name the jurisdiction.")
+
+
+class UnsupportedFileType(DomainError):
+    status = 415
+    code = "unsupported_file_type"
+    title = _("Only PDF, JPEG and PNG files are accepted.")
+
+
+class FileTooLarge(DomainError):
+    status = 413
+    code = "file_too_large"
+    title = _("The file is too large.")
+
+
+class HumanReviewNotAllowed(Conflict):
+    code = "review_not_allowed"
+    title = _("Only an automatic rejection can be reviewed by an officer, and only once.")

@@ -7,10 +7,10 @@ import datetime
 from celery import shared_task
 from django.utils import timezone
 
+# Celery autodiscovery imports only services.tasks: the other task modules are imported below.
+from services import payment_tasks, upload_tasks  # noqa: F401
 from services.actions.decisions import decide_application
 from services.models import Application
-
-# Celery autodiscovery imports only services.tasks: the other task modules are imported below.
 
 STUCK_AFTER = datetime.timedelta(minutes=1)
 BATCH = 500

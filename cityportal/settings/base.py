@@ -258,6 +258,9 @@ SPECTACULAR_SETTINGS = {
         "NationalIdSchemeEnum": "identity.national_id.Scheme",
         "BillStatusEnum": "payments.models.Bill.Status",
         "PaymentStatusEnum": "payments.api.payments_.PUBLIC_STATUSES",
+        "ApplicationStatusEnum": "services.models.Application.Status",
+        "ServiceStatusEnum": "services.models.Service.Status",
+        "LevelOfAssuranceEnum": "identity.models.LevelOfAssurance",
     },
     "COMPONENT_SPLIT_REQUEST": True,
     "SERVE_PERMISSIONS": ["rest_framework.permissions.AllowAny"],
@@ -267,6 +270,11 @@ SPECTACULAR_SETTINGS = {
         "cityportal.api.schema.add_problem_components",
     ],
 }
+
+# Evidence uploads (services): the largest file a citizen may upload.
+UPLOAD_MAX_BYTES = env.int("UPLOAD_MAX_BYTES", default=10 * 1024 * 1024)
+# Tasks queued (by name, with bill_id) when a bill raised by a service is paid.
+PAYMENTS_SERVICE_BILL_PAID_TASKS = ["services.payment_tasks.fee_paid_task"]
 
 # How long a stored Idempotency-Key answer is replayed before the key may be used afresh.
 IDEMPOTENCY_KEY_TTL = timedelta(hours=env.int("IDEMPOTENCY_KEY_TTL_HOURS", default=24))

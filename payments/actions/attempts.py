@@ -24,7 +24,7 @@ from django.utils.translation import gettext_lazy as _
 
 from cityportal.errors import Conflict, DomainError, NotFound, field_error
 from identity.models import Business, Person
-from payments import ledger
+from payments import ledger, listeners
 from payments.actions.bills import apply_payment_to_bill
 from payments.actions.webhooks import emit_event
 from payments.models import (
@@ -419,6 +419,7 @@ def _record_capture(
     _emit("payment.succeeded", {"payment": payment_resource(attempt)}, attempt.biller)
     for bill in paid_bills:
         _emit("bill.paid", {"bill": bill_resource(bill)}, attempt.biller)
+        listeners.service_bill_paid(bill)
     from payments.tasks import send_receipt_task
 
     send_receipt_task.delay_on_commit(receipt_id=receipt.pk)
