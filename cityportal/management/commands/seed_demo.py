@@ -15,6 +15,7 @@ from django.db import transaction
 from identity.adapters import mark_email_verified
 from identity.demo import DEMO_PASSWORD, seed_identity
 from payments.demo import seed_payments
+from services.demo import seed_services
 
 DEMO_STAFF = {"username": "admin", "email": "admin@demo.cityportal.local"}
 DEMO_STAFF_PASSWORD = "cityportal-demo-admin"  # noqa: S105 - printed on purpose, demo only
@@ -52,4 +53,5 @@ class Command(BaseCommand):
         )
         seed_identity(staff=staff)
         seed_payments()
+        seed_services(staff=staff)
         self.stdout.write(self.style.SUCCESS("Demo data ready."))
