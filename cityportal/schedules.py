@@ -77,6 +77,16 @@ PERIODIC_TASKS: dict[str, tuple[str, int, str]] = {
         1,
         IntervalSchedule.HOURS,
     ),
+    "Offer proactive services to those who qualify": (
+        "services.offer_tasks.run_proactive_offers_task",
+        1,
+        IntervalSchedule.HOURS,
+    ),
+    "Expire unanswered offers": (
+        "services.offer_tasks.expire_offers_task",
+        1,
+        IntervalSchedule.DAYS,
+    ),
 }
 
 

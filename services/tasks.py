@@ -8,7 +8,7 @@ from celery import shared_task
 from django.utils import timezone
 
 # Celery autodiscovery imports only services.tasks: the other task modules are imported below.
-from services import payment_tasks, upload_tasks  # noqa: F401
+from services import offer_tasks, payment_tasks, upload_tasks  # noqa: F401
 from services.actions.decisions import decide_application
 from services.models import Application
 
