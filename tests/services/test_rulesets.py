@@ -2,11 +2,16 @@
 while anything is wrong), retiring and drafting the next version."""
 
 import datetime
+import threading
+import time
+from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 from django.core.exceptions import ValidationError
+from django.db import connection
 from django.utils import timezone
 
+from services.actions import rulesets
 from services.actions.decisions import rule_set_in_force
 from services.actions.rulesets import (
     RuleSetNotEditable,
@@ -359,3 +364,48 @@ def test_a_new_version_copies_checks_and_test_cases(supervisor):
     assert (case.name, case.last_outcome, case.last_run_at) == ("adult", "", None)
     assert Check.objects.filter(rule_set=published).count() == 2  # the original is untouched
     assert RuleSet.objects.get(pk=published.pk).status == "published"
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+def test_two_publishes_at_once_leave_one_rule_set_in_force(monkeypatch):
+    # given: v1 in force, two drafts published at the same moment, each slow to check
+    service = ServiceFactory.create()
+    RuleSetFactory.create(service=service, version=1)
+    drafts = []
+    for version in (2, 3):
+        draft = RuleSetFactory.create(service=service, version=version, status="draft")
+        CheckFactory.create(rule_set=draft, code="adult")
+        RuleTestCaseFactory.create(rule_set=draft)
+        drafts.append(draft)
+    supervisor = StaffFactory.create()
+    start = threading.Barrier(len(drafts))
+    run = rulesets.run_test_cases
+
+    def slow_run(rule_set):
+        time.sleep(0.3)  # both would be inside their transactions now, without the lock
+        return run(rule_set)
+
+    monkeypatch.setattr(rulesets, "run_test_cases", slow_run)
+
+    def publish(rule_set):
+        start.wait()
+        try:
+            return publish_rule_set(rule_set=rule_set, by=supervisor).status
+        finally:
+            connection.close()
+
+    # when
+    with ThreadPoolExecutor(max_workers=len(drafts)) as pool:
+        statuses = list(pool.map(publish, drafts))
+    # then: the later one replaced the earlier one
+    assert statuses == ["published", "published"]
+    now = timezone.now()
+    in_force = [
+        r.version
+        for r in RuleSet.objects.filter(service=service)
+        if r.is_effective_at(now) and r.status == "published"
+    ]
+    assert len(in_force) == 1
+    assert rule_set_in_force(service, now).version == in_force[0]
+    assert RuleSet.objects.filter(service=service, status="retired").count() == 2
