@@ -5,7 +5,9 @@ find their words. Each service therefore keeps a `search_document`: the tokens o
 summary, keywords and description in all three languages, separated by spaces —
 
 - English (and any other script): lowercased words, punctuation stripped;
-- Thai: words segmented by PyThaiNLP's dictionary-based `newmm` engine;
+- Thai: words segmented by PyThaiNLP's dictionary-based `newmm` engine, each dictionary
+  compound followed by the words it is made of (บัตรห้องสมุด, library card: บัตร, ห้องสมุด), so
+  that a search for ห้องสมุด finds it;
 - Chinese: every character and every pair of neighbouring characters of each run of Han
   characters (unigrams and bigrams, the usual CJK indexing: it needs no dictionary, so it finds
   words no dictionary knows, such as names of local services).
@@ -20,8 +22,11 @@ the document).
 On SQLite (tests, quick local runs) each token of the query must occur in the document.
 """
 
+import functools
 import re
+import threading
 from collections.abc import Iterable, Iterator
+from typing import Any
 
 from django.contrib.postgres.lookups import TrigramWordSimilar
 from django.contrib.postgres.search import (
@@ -48,13 +53,51 @@ _THAI_WORD = re.compile(f"[{_THAI}]")
 _SPACELESS = re.compile(f"[{_HAN}{_THAI}]")
 
 
-def _thai_words(run: str) -> list[str]:
+def _thai_words(run: str, *, for_query: bool) -> list[str]:
     # Imported on first use: loading the dictionary takes a fraction of a second.
     from pythainlp.tokenize import word_tokenize
 
-    return [
+    words = [
         word for word in word_tokenize(run, engine="newmm", keep_whitespace=False) if word.strip()
     ]
+    if for_query:
+        return words
+    return [part for word in words for part in (word, *_thai_parts(word))]
+
+
+_compounds_lock = threading.Lock()
+
+
+@functools.cache
+def _compounds() -> Any:
+    """A private copy of PyThaiNLP's dictionary (about a second to build, once per process)."""
+    from pythainlp.corpus import thai_words
+    from pythainlp.util import Trie
+
+    return Trie(thai_words())
+
+
+@functools.lru_cache(maxsize=20_000)
+def _thai_parts(word: str) -> tuple[str, ...]:
+    """The words a dictionary compound is made of (บัตรห้องสมุด → บัตร, ห้องสมุด), so that a
+    search for a part finds the compound; () for a word that is not a compound."""
+    from pythainlp.tokenize import word_tokenize
+
+    if len(word) < 4:
+        return ()
+    with _compounds_lock:
+        dictionary = _compounds()
+        if word not in dictionary:
+            return ()
+        dictionary.remove(word)
+        try:
+            parts = word_tokenize(word, custom_dict=dictionary, engine="newmm")
+        finally:
+            dictionary.add(word)
+        # Only real words of some length: หนังสือ (book) is not หนัง (leather) + สือ.
+        if len(parts) < 2 or any(len(part) < 3 or part not in dictionary for part in parts):
+            return ()
+    return tuple(parts)
 
 
 def _han_grams(run: str, *, for_query: bool) -> list[str]:
@@ -73,7 +116,7 @@ def tokens(text: str, *, for_query: bool = False) -> list[str]:
         if han:
             found.extend(_han_grams(han, for_query=for_query))
         elif thai:
-            found.extend(_thai_words(thai))
+            found.extend(_thai_words(thai, for_query=for_query))
         else:
             found.append(other.casefold())
     return found

@@ -81,7 +81,7 @@ def catalogue():
         names=("Library card", "บัตรห้องสมุด", "借书证"),
         summaries=(
             "Borrow books from every city library.",
-            "ยืมหนังสือจากห้องสมุดของเมือง",
+            "ยืมหนังสือได้ทุกสาขา",
             "在市图书馆借书。",
         ),
     )
@@ -98,6 +98,11 @@ def test_tokens_segment_thai_and_cut_chinese_into_characters_and_pairs():
 
     # then
     assert found == ["driving", "licence", "驾", "驶", "证", "驾驶", "驶证", "ใบขับขี่", "รถยนต์"]
+
+
+def test_a_thai_compound_is_followed_by_its_words_in_documents_only():
+    assert tokens("บัตรห้องสมุด หนังสือ") == ["บัตรห้องสมุด", "บัตร", "ห้องสมุด", "หนังสือ"]
+    assert tokens("บัตรห้องสมุด หนังสือ", for_query=True) == ["บัตรห้องสมุด", "หนังสือ"]
 
 
 def test_query_tokens_of_chinese_are_its_pairs_or_its_one_character():
