@@ -1257,6 +1257,8 @@ class DemoEvidence:
 
 @dataclass(frozen=True)
 class DemoService:
+    """One demo service: given positionally up to `processing`, by keyword after it."""
+
     code: str
     agency: str
     jurisdiction: str
