@@ -35,7 +35,7 @@ from cityportal.api.schema import PROBLEM_REF, VALIDATION_PROBLEM_REF
 from identity.acting import HEADER as ACTING_HEADER
 from identity.acting import Acting, resolve_acting
 from identity.api.permissions import IsCitizen
-from identity.models import AccessLogEntry, Person
+from identity.models import AccessLogEntry, Person, User
 from identity.queries import person_of
 from services import permissions
 from services.actions import applications as actions
@@ -102,9 +102,13 @@ def _acting(request: Request) -> Acting:
     """The party the citizen acts for: themselves, or the party of X-Acting-For."""
     if not request.headers.get(ACTING_HEADER):
         me = _person(request)
-        return Acting(representative=me, mandate=None, person=me)
-    acting = resolve_acting(request, scope=MANDATE_SCOPE)
-    assert acting is not None  # noqa: S101 - IsCitizen found the caller's person
+        acting = Acting(representative=me, mandate=None, person=me)
+    else:
+        found = resolve_acting(request, scope=MANDATE_SCOPE)
+        assert found is not None  # noqa: S101 - IsCitizen found the caller's person
+        acting = found
+    # The account is at hand: the history records it as the actor without reading it again.
+    acting.representative.user = cast(User, request.user)
     return acting
 
 
