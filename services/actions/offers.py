@@ -131,7 +131,7 @@ def _run_chunk(
     """One chunk: the persons after the run's last one, checked and offered, and the run's
     progress, in one transaction. None when another worker holds the run."""
     run = (
-        OfferRun.objects.select_for_update(skip_locked=True)
+        OfferRun.objects.select_for_update(skip_locked=True, of=("self",))
         .select_related("service")
         .filter(pk=run_id)
         .first()

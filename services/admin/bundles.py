@@ -144,7 +144,7 @@ class BundleApplicationAdmin(ReadOnlyAdmin):
 @admin.register(Offer)
 class OfferAdmin(ReadOnlyAdmin):
     list_display = ("service", "person_pseudonym", "status", "created_at", "expires_at")
-    list_filter = ("status", "service")
+    list_filter = ("status", ("service", admin.RelatedOnlyFieldListFilter))
     list_select_related = ("service", "person")
     search_fields = ("public_id", "person__pseudonym", "service__code")
     fields = (
@@ -184,7 +184,7 @@ class OfferRunAdmin(ReadOnlyAdmin):
         "updated_at",
         "finished_at",
     )
-    list_filter = ("status", "service")
+    list_filter = ("status", ("service", admin.RelatedOnlyFieldListFilter))
     list_select_related = ("service", "rule_set__service")
     fields = list_display
     readonly_fields = fields

@@ -3,9 +3,12 @@ to those the rules approve, records its progress, resumes after an interruption 
 doubles, and an accepted offer becomes an application decided at once."""
 
 import datetime
+import threading
 
 import pytest
-from django.db import connection
+from django.contrib.auth.models import Permission
+from django.db import connection, transaction
+from django.test import Client
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
@@ -23,11 +26,13 @@ from services.actions.offers import (
 )
 from services.models import Application, Offer, OfferRun
 from services.offer_tasks import run_proactive_offers_task
+from tests.conftest import sign_in_to_admin
 from tests.factories import (
     CheckFactory,
     CityFactory,
     CredentialFactory,
     CredentialTypeFactory,
+    MembershipFactory,
     PersonFactory,
     RuleSetFactory,
     ServiceFactory,
@@ -345,3 +350,104 @@ class TestAnswers:
             accept_offer(offer=offer, by=person, language="en")
         assert refused.value.extra == {"offer_status": "expired"}
         assert not Application.objects.exists()
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+def test_a_run_held_by_another_worker_is_left_to_it(senior_card):
+    # given: another worker is in the middle of a chunk (it holds the run's row lock)
+    _population(20)
+    run = run_offers(service=senior_card, chunk_size=10, max_chunks=1)
+    locked, release = threading.Event(), threading.Event()
+
+    def other_worker():
+        with transaction.atomic():
+            OfferRun.objects.select_for_update().get(pk=run.pk)
+            locked.set()
+            release.wait(timeout=10)
+        connection.close()
+
+    thread = threading.Thread(target=other_worker)
+    thread.start()
+    try:
+        assert locked.wait(timeout=10)
+        # when
+        seen = run_offers(service=senior_card, chunk_size=10)
+    finally:
+        release.set()
+        thread.join()
+    # then: nothing done twice, the run as the other worker left it
+    assert seen.pk == run.pk
+    assert (seen.status, seen.persons_checked) == ("running", 10)
+    assert Offer.objects.count() == 2
+
+
+class TestAdmin:
+    @pytest.fixture
+    def runs(self, senior_card):
+        _population(10)
+        run_offers(service=senior_card)
+        other = ServiceFactory.create(code="other-agencys-card", approval_mode="proactive")
+        CheckFactory.create(rule_set=RuleSetFactory.create(service=other))
+        run_offers(service=other)
+        return senior_card, other
+
+    @pytest.fixture
+    def officer_browser(self, senior_card):
+        officer = MembershipFactory.create(agency=senior_card.agency).user
+        officer.user_permissions.add(
+            *Permission.objects.filter(codename__in=["view_offer", "view_offerrun"])
+        )
+        return sign_in_to_admin(Client(), officer)
+
+    def test_an_officer_sees_the_progress_of_their_agencys_runs_only(self, runs, officer_browser):
+        # when
+        response = officer_browser.get("/admin/services/offerrun/")
+        # then
+        assert response.status_code == 200
+        page = response.content.decode()
+        senior_card, other = runs
+        assert [run.service for run in response.context["cl"].result_list] == [senior_card]
+        assert other.name not in page
+
+    def test_an_officer_sees_their_agencys_offers_only(self, runs, officer_browser):
+        # when
+        response = officer_browser.get("/admin/services/offer/")
+        # then
+        assert response.status_code == 200
+        shown = response.context["cl"].result_list
+        assert {offer.service.code for offer in shown} == {"senior-transit-card"}
+        assert len(shown) == 2
+
+    def test_offers_cannot_be_changed_in_admin(self, runs, officer_browser):
+        # given
+        offer = Offer.objects.filter(service=runs[0]).first()
+        # when
+        response = officer_browser.post(
+            f"/admin/services/offer/{offer.pk}/change/", {"status": "accepted"}
+        )
+        # then
+        assert response.status_code == 403
+        offer.refresh_from_db()
+        assert offer.status == "offered"
+
+    def test_run_now_continues_the_selected_services(
+        self, runs, officer_browser, django_capture_on_commit_callbacks
+    ):
+        # given: more people since the last pass
+        senior_card = runs[0]
+        run = OfferRun.objects.get(service=senior_card)
+        OfferRun.objects.filter(pk=run.pk).update(
+            finished_at=timezone.now() - datetime.timedelta(days=2)
+        )
+        _population(5, senior_every=1)
+        # when
+        with django_capture_on_commit_callbacks(execute=True):
+            response = officer_browser.post(
+                "/admin/services/offerrun/",
+                {"action": "continue_now", "_selected_action": [run.pk]},
+            )
+        # then
+        assert response.status_code == 302
+        assert OfferRun.objects.filter(service=senior_card).count() == 2
+        assert Offer.objects.filter(service=senior_card).count() == 7
