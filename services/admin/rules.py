@@ -13,7 +13,7 @@ from django import forms
 from django.contrib import admin, messages
 from django.db.models import Count, F, Q, QuerySet
 from django.forms.models import construct_instance
-from django.http import HttpRequest
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.utils import timezone
 from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext
@@ -273,6 +273,17 @@ class RuleSetAdmin(admin.ModelAdmin):
         else:
             ensure_editable(obj)
         super().save_model(request, obj, form, change)
+
+    def response_change(self, request: HttpRequest, obj: RuleSet) -> HttpResponse:
+        """The change page's own buttons: save, then run the test cases or publish."""
+        for button, action in (
+            ("_run_test_cases", self.run_test_cases),
+            ("_publish", self.publish),
+        ):
+            if button in request.POST:
+                action(request, self.get_queryset(request).filter(pk=obj.pk))
+                return HttpResponseRedirect(request.path)
+        return super().response_change(request, obj)
 
     @admin.display(description=_("in force"))
     def effective_period(self, rule_set: RuleSet) -> str:

@@ -175,6 +175,7 @@ def test_a_reason_showing_a_value_the_check_does_not_read_is_refused_on_save(bro
 def test_the_expression_help_lists_the_variables_of_the_form(browser, draft):
     page = browser.get(_url(draft)).content.decode()
 
+    assert 'name="_publish"' in page
     for name in ("data.children", "data.reason", "applicant.age", "applicant.credentials.&lt;type"):
         assert f"<code>{name}" in page
 
@@ -287,6 +288,7 @@ def test_a_published_rule_set_is_read_only(browser, service):
 
     assert page.status_code == 200
     assert 'name="checks-0-expression"' not in page.content.decode()
+    assert 'name="_publish"' not in page.content.decode()
     assert refused.status_code == 403
     assert list(published.checks.all()) == [check]
 
@@ -328,3 +330,34 @@ def test_the_list_is_not_n_plus_one(browser, service, django_assert_max_num_quer
         response = browser.get(_url())
 
     assert response.status_code == 200
+
+
+def test_save_and_publish_from_the_change_page(browser, service):
+    # given: a draft with a test case that the check being added makes pass
+    rule_set = RuleSetFactory.create(service=service, status="draft")
+    RuleTestCaseFactory.create(
+        rule_set=rule_set, data={"children": 5}, expected_outcome="manual_review"
+    )
+    form = _check_form(rule_set, {"<=": [{"var": "data.children"}, 3]}, _publish="1")
+    # when
+    response = browser.post(_url(rule_set), form, follow=True)
+    # then
+    ((level, text),) = _messages(response)
+    assert (level, text.startswith(f"{rule_set} is published, in force from ")) == ("success", True)
+    rule_set.refresh_from_db()
+    assert rule_set.status == "published"
+    assert rule_set.checks.get().code == "few-children"
+
+
+def test_save_and_run_the_test_cases_from_the_change_page(browser, service):
+    rule_set = RuleSetFactory.create(service=service, status="draft")
+    case = RuleTestCaseFactory.create(rule_set=rule_set, data={"children": 5})
+    form = _check_form(rule_set, {"<=": [{"var": "data.children"}, 3]}, _run_test_cases="1")
+
+    response = browser.post(_url(rule_set), form, follow=True)
+
+    assert response.redirect_chain == [(_url(rule_set), 302)]
+    case.refresh_from_db()
+    assert case.last_outcome == "manual_review"
+    rule_set.refresh_from_db()
+    assert rule_set.status == "draft"
