@@ -1,7 +1,10 @@
 """Catalogue search with real words in English, Thai and Chinese: the right service first
 among decoys that share some of its words."""
 
+from io import StringIO
+
 import pytest
+from django.core.management import call_command
 
 from services.actions.catalogue import index_service, reindex_services
 from services.models import Service
@@ -202,3 +205,41 @@ def test_chinese_needs_the_whole_word_not_just_a_shared_character(catalogue):
 @pytest.mark.postgres
 def test_unrelated_words_find_nothing(catalogue):
     assert _codes("swimming pool") == []
+
+
+# The generator ------------------------------------------------------------------------------
+
+
+def test_generator_creates_searchable_services_once(agency):
+    # given
+    out, progress = StringIO(), StringIO()
+
+    # when
+    call_command("generate_services", "50", stdout=out, stderr=progress)
+    call_command("generate_services", "50", stdout=out, stderr=progress)
+
+    # then
+    generated = Service.objects.filter(code__startswith="gen-")
+    assert generated.count() == 50
+    assert "Created 50 services (0 already there)." in out.getvalue()
+    assert "Created 0 services (50 already there)." in out.getvalue()
+    assert "[##############################] 50/50 services" in progress.getvalue()
+    first = generated.get(code="gen-1")
+    assert first.agency == agency
+    assert first.search_document == document_of(first)
+    assert (first.name_en, first.name_th, first.name_zh_hans) != ("", "", "")
+    assert len(_codes("driving licence")) > 0
+    assert len(_codes("ใบขับขี่")) > 0
+    assert len(_codes("驾驶证")) > 0
+
+
+def test_generator_takes_a_prefix(agency):
+    call_command("generate_services", "5", "--prefix", "try", "--quiet")
+
+    assert sorted(Service.objects.values_list("code", flat=True)) == [
+        "try-1",
+        "try-2",
+        "try-3",
+        "try-4",
+        "try-5",
+    ]
