@@ -424,6 +424,11 @@ def specs_of(checks: Iterable[Any]) -> list[CheckSpec]:
     return specs
 
 
+def clear_cache() -> None:
+    """Forget cached checks (tests, whose rolled-back rows may reuse an id)."""
+    _CACHE.clear()
+
+
 def checks_of(rule_set: Any) -> list[CheckSpec]:
     """The checks of a rule set. A published rule set never changes, so its checks are kept in
     memory; a draft one is read afresh each time."""

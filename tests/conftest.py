@@ -45,9 +45,13 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
 
 @pytest.fixture(autouse=True)
 def _empty_cache() -> Iterator[None]:
+    from services.rules import clear_cache
+
     cache.clear()
+    clear_cache()
     yield
     cache.clear()
+    clear_cache()
 
 
 @pytest.fixture
