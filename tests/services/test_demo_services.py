@@ -36,6 +36,14 @@ pytestmark = pytest.mark.django_db
 LANGUAGES = ("en", "th", "zh_hans")
 
 
+@pytest.fixture(autouse=True)
+def _fresh_rule_cache():
+    # Published rule sets are cached by primary key, and rolled-back tests reuse keys.
+    rules._CACHE.clear()
+    yield
+    rules._CACHE.clear()
+
+
 @pytest.fixture
 def demo():
     staff = StaffFactory.create(is_superuser=True)
