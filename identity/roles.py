@@ -1,0 +1,69 @@
+"""What each agency role may do in the admin. A staff member's Membership roles grant these
+Django permissions through RolePermissionBackend, so adding or removing a membership changes
+what they can do at once, with no groups to keep in step. Which rows they see is decided by each
+admin's queryset (their agency's), not here.
+
+Superusers (platform administrators) keep every permission through Django's ModelBackend.
+"""
+
+from typing import Any
+
+from django.contrib.auth.backends import BaseBackend
+
+VIEW, CHANGE, ADD, DELETE = "view", "change", "add", "delete"
+
+
+def _perms(app: str, model: str, *actions: str) -> set[str]:
+    return {f"{app}.{action}_{model}" for action in actions}
+
+
+# Every role sees its agency's catalogue and the applications it handles.
+_OFFICER = (
+    _perms("services", "service", VIEW)
+    | _perms("services", "ruleset", VIEW)
+    | _perms("services", "check", VIEW)
+    | _perms("services", "ruletestcase", VIEW)
+    | _perms("services", "application", VIEW)
+    | _perms("services", "applicationevent", VIEW)
+    | _perms("services", "bundle", VIEW)
+    | _perms("services", "offer", VIEW)
+    | _perms("services", "offerrun", VIEW)
+)
+# Supervisors manage their agency's services and approval rules.
+_SUPERVISOR = (
+    _OFFICER
+    | _perms("services", "service", CHANGE, ADD)
+    | _perms("services", "fee", VIEW, CHANGE, ADD, DELETE)
+    | _perms("services", "evidencerequirement", VIEW, CHANGE, ADD, DELETE)
+    | _perms("services", "ruleset", CHANGE, ADD, DELETE)
+    | _perms("services", "check", CHANGE, ADD, DELETE)
+    | _perms("services", "ruletestcase", CHANGE, ADD, DELETE)
+    | _perms("services", "offerrun", CHANGE)
+)
+_DISPATCHER = _OFFICER
+
+ROLE_PERMISSIONS: dict[str, frozenset[str]] = {
+    "officer": frozenset(_OFFICER),
+    "supervisor": frozenset(_SUPERVISOR),
+    "dispatcher": frozenset(_DISPATCHER),
+}
+
+
+class RolePermissionBackend(BaseBackend):
+    """Grants active staff the permissions of their agency roles (ROLE_PERMISSIONS)."""
+
+    def get_all_permissions(self, user_obj: Any, obj: Any = None) -> set[str]:
+        if not (user_obj.is_active and user_obj.is_staff) or obj is not None:
+            return set()
+        cached = getattr(user_obj, "_role_perm_cache", None)
+        if cached is None:
+            roles = set(user_obj.memberships.values_list("role", flat=True))
+            cached = set().union(*(ROLE_PERMISSIONS.get(role, frozenset()) for role in roles))
+            user_obj._role_perm_cache = cached
+        return cached
+
+    def has_perm(self, user_obj: Any, perm: str, obj: Any = None) -> bool:
+        return perm in self.get_all_permissions(user_obj, obj)
+
+    def has_module_perms(self, user_obj: Any, app_label: str) -> bool:
+        return any(p.startswith(f"{app_label}.") for p in self.get_all_permissions(user_obj))
