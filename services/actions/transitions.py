@@ -24,7 +24,6 @@ def lock_application(pk: int) -> Application:
     return application
 
 
-@transaction.atomic
 def transition(
     application: Application,
     to_status: str,
@@ -35,7 +34,13 @@ def transition(
     **changes: Any,
 ) -> Application:
     """Move a (locked) application to `to_status`, recording who and why; `changes` are other
-    fields saved with it."""
+    fields saved with it. Runs in the caller's transaction (an action's), or in its own."""
+    if not transaction.get_connection().in_atomic_block:
+        with transaction.atomic():
+            return transition(
+                application, to_status, actor_kind=actor_kind, actor=actor, reason=reason,
+                **changes,
+            )  # fmt: skip
     from_status = application.status
     if not can_move(from_status, to_status, actor_kind):
         raise TransitionNotAllowed(from_status=from_status, to_status=to_status, actor=actor_kind)
