@@ -12,14 +12,23 @@ summary, keywords and description in all three languages, separated by spaces �
   characters (unigrams and bigrams, the usual CJK indexing: it needs no dictionary, so it finds
   words no dictionary knows, such as names of local services).
 
-Queries are cut with the same tokenizer. On PostgreSQL the document is indexed twice (migration
-0002): full text over `to_tsvector('simple', search_document)` for the tokens, and trigrams
-(pg_trgm) for English typos ("drivng licence"). A service matches when the document holds every
-token of the query, or — for a query without Thai or Chinese — when the query is word-similar
-to it; the best matches come first, and name tokens count double (they are written twice into
-the document).
+Queries are cut with the same tokenizer. On PostgreSQL a service matches when its document
+holds every token of the query, looked up in the GIN index over
+`to_tsvector('simple', search_document)` (migration 0002). When nothing matches as typed,
+English words of four letters or more are looked up again with one typo forgiven ("drivng
+licence"): the query then asks for any word one edit away, which the same index answers in
+a millisecond or two. Matches are ranked by where the words are — all in the name first, then
+all in the summary, then elsewhere — and shorter names first; typo matches by pg_trgm word
+similarity of the query to the English name.
 
-On SQLite (tests, quick local runs) each token of the query must occur in the document.
+Ranking reads the short name and summary columns only: ts_rank and word_similarity over the
+whole document (a few kilobytes, stored compressed) cost a fraction of a millisecond per
+matching row, which a common word (hundreds of matches among 10,000 services) turns into
+hundreds of milliseconds; so does a trigram match (`search_document %> q`) over the document,
+which is why the trigram index of migration 0002 is not used for matching.
+
+On SQLite (tests, quick local runs) each token of the query must occur in the document, with
+the same ranking and no typo forgiveness.
 """
 
 import functools
@@ -28,16 +37,10 @@ import threading
 from collections.abc import Iterable, Iterator
 from typing import Any
 
-from django.contrib.postgres.lookups import TrigramWordSimilar
-from django.contrib.postgres.search import (
-    SearchQuery,
-    SearchRank,
-    SearchVectorField,
-    TrigramWordSimilarity,
-)
+from django.contrib.postgres.search import SearchQuery, SearchVectorField, TrigramWordSimilarity
 from django.db import connections
-from django.db.models import F, FloatField, Func, Q, QuerySet, Value
-from django.db.models.functions import Coalesce
+from django.db.models import Case, F, Func, Q, QuerySet, TextField, Value, When
+from django.db.models.functions import Concat, Length, Lower
 
 from services.models import Service
 
@@ -135,16 +138,16 @@ def _texts(service: Service, field: str) -> list[str]:
 
 
 def document_of(service: Service) -> str:
-    """The search document of a service: its name tokens twice (a name match ranks above a
-    match in the description), then every other token once."""
-    name = list(_unique(token for text in _texts(service, "name") for token in tokens(text)))
-    rest = _unique(
-        token
-        for field in ("summary", "keywords", "description")
-        for text in _texts(service, field)
-        for token in tokens(text)
+    """The search document of a service: every token of its texts once, those of its name
+    first."""
+    return " ".join(
+        _unique(
+            token
+            for field in ("name", "summary", "keywords", "description")
+            for text in _texts(service, field)
+            for token in tokens(text)
+        )
     )
-    return " ".join([*name, *name, *rest])
 
 
 # Querying ----------------------------------------------------------------------------------
@@ -162,55 +165,132 @@ def _quoted(token: str) -> str:
     return "'" + token.replace("'", "''").replace("\\", "\\\\") + "'"
 
 
-def tsquery_of(query_tokens: list[str]) -> str:
+_LETTERS = "abcdefghijklmnopqrstuvwxyz"
+# Shorter words are taken as typed: one letter off in "car" is another word.
+FUZZY_MIN_LENGTH = 4
+
+
+def one_typo_away(word: str) -> set[str]:
+    """Every word one deletion, swap of neighbours, replacement or insertion of a letter
+    away (a few hundred for a word of eight letters)."""
+    splits = [(word[:i], word[i:]) for i in range(len(word) + 1)]
+    return {
+        *(head + tail[1:] for head, tail in splits if tail),
+        *(head + tail[1] + tail[0] + tail[2:] for head, tail in splits if len(tail) > 1),
+        *(head + letter + tail[1:] for head, tail in splits if tail for letter in _LETTERS),
+        *(head + letter + tail for head, tail in splits for letter in _LETTERS),
+    }
+
+
+def _is_fuzzy(token: str) -> bool:
+    return len(token) >= FUZZY_MIN_LENGTH and token.isascii() and token.isalpha()
+
+
+def tsquery_of(query_tokens: list[str], *, alternatives: dict[str, list[str]] | None = None) -> str:
     """The text of a to_tsquery: every token (AND). Thai tokens match as prefixes, because the
-    dictionary may keep a compound such as รถยนต์ส่วนบุคคล as one word in the document."""
+    dictionary may keep a compound such as รถยนต์ส่วนบุคคล as one word in the document. A token
+    with `alternatives` matches any of them instead (a word with a typo: its corrections)."""
     terms = []
     for token in _unique(query_tokens):
-        is_thai = _THAI_WORD.match(token) is not None
-        terms.append(_quoted(token) + (":*" if is_thai else ""))
+        if _THAI_WORD.match(token):
+            terms.append(_quoted(token) + ":*")
+        elif alternatives and token in alternatives:
+            words = alternatives[token] or [token]
+            terms.append("(" + " | ".join(_quoted(word) for word in words) + ")")
+        else:
+            terms.append(_quoted(token))
     return " & ".join(terms)
+
+
+# For each candidate word, whether some document holds it: one probe of the GIN index each
+# (the planner estimates one word well; an OR of hundreds it would answer with a full scan).
+_PROBE = """
+SELECT word FROM unnest(%s::text[]) AS word
+WHERE EXISTS (
+    SELECT 1 FROM services_service
+    WHERE to_tsvector('simple'::regconfig, search_document)
+          @@ to_tsquery('simple'::regconfig, quote_literal(word))
+)
+"""
+
+
+def corrections(query_tokens: list[str], *, using: str) -> dict[str, list[str]]:
+    """For each English word of the query that no document holds: the words one typo away
+    that some document does hold (none when nothing is close)."""
+    candidates = {
+        token: one_typo_away(token) for token in _unique(query_tokens) if _is_fuzzy(token)
+    }
+    if not candidates:
+        return {}
+    words = sorted(set(candidates) | set().union(*candidates.values()))
+    with connections[using].cursor() as cursor:
+        cursor.execute(_PROBE, [words])
+        known = {row[0] for row in cursor.fetchall()}
+    return {
+        token: sorted(variants & known)
+        for token, variants in candidates.items()
+        if token not in known
+    }
 
 
 def _is_postgres(queryset: QuerySet[Service]) -> bool:
     return connections[queryset.db].vendor == "postgresql"
 
 
+def _holds_all(field: str, query_tokens: list[str]) -> Q:
+    return Q(*(Q(**{f"{field}__contains": token}) for token in _unique(query_tokens)))
+
+
+def _texts_of(field: str) -> Lower:
+    return Lower(
+        Concat(
+            *(F(f"{field}_{language}") for language in LANGUAGES),
+            Value(" "),  # Concat needs two or more; a space changes nothing
+            output_field=TextField(),
+        )
+    )
+
+
+def _by_relevance(queryset: QuerySet[Service], query_tokens: list[str]) -> QuerySet[Service]:
+    """Services whose names hold every word of the query first, then those whose summaries
+    do, then the rest; shorter (more specific) names first within each."""
+    return (
+        queryset.alias(names=_texts_of("name"), summaries=_texts_of("summary"))
+        .annotate(
+            relevance=Case(When(_holds_all("names", query_tokens), then=Value(2)), default=0)
+            + Case(When(_holds_all("summaries", query_tokens), then=Value(1)), default=0)
+        )
+        .order_by("-relevance", Length("name_en"), "pk")
+    )
+
+
 def search_services(queryset: QuerySet[Service], q: str) -> QuerySet[Service]:
     """The services of `queryset` that match the query, best first. A query without any word
-    leaves the queryset as it is."""
+    leaves the queryset as it is.
+
+    On PostgreSQL, when no service holds every word as typed, English words of four letters
+    or more are looked up with one typo forgiven ("drivng licence"), and the services whose
+    English names are most like the query (pg_trgm word similarity) come first."""
     query_tokens = tokens(q, for_query=True)
     if not query_tokens:
         return queryset
     if not _is_postgres(queryset):
         for token in _unique(query_tokens):
             queryset = queryset.filter(search_document__icontains=token)
-        return queryset
-    vector = DocumentVector(F("search_document"))
-    query = SearchQuery(tsquery_of(query_tokens), config="simple", search_type="raw")
-    searched = queryset.alias(search_vector=vector)
-    if any(_SPACELESS.match(token) for token in query_tokens):
-        # Thai and Chinese are matched by their words only: trigrams of a few characters of
-        # those scripts would match unrelated words that share one syllable or character.
-        return (
-            searched.filter(search_vector=query)
-            .annotate(relevance=SearchRank(vector, query))
-            .order_by("-relevance", "pk")
-        )
-    text = " ".join(query_tokens)
+        return _by_relevance(queryset, query_tokens)
+    searched = queryset.alias(search_vector=DocumentVector(F("search_document")))
+    found = searched.filter(search_vector=_tsquery(tsquery_of(query_tokens)))
+    if not any(_is_fuzzy(token) for token in query_tokens) or found.exists():
+        return _by_relevance(found, query_tokens)
+    alternatives = corrections(query_tokens, using=queryset.db)
+    if not alternatives:  # every word is known: they are just not found together
+        return found
     return (
-        # search_document %> text: the lookup is used directly because django.contrib.postgres
-        # (which would register it on text fields) is not an installed app.
-        searched.filter(Q(search_vector=query) | Q(TrigramWordSimilar(F("search_document"), text)))
-        .annotate(
-            relevance=SearchRank(vector, query)
-            + TrigramWordSimilarity(text, "search_document")
-            # A typo matches every service that has the word somewhere; those that have it in
-            # their name come first.
-            + Coalesce(
-                TrigramWordSimilarity(text, "name_en"), Value(0.0), output_field=FloatField()
-            )
-            / 2
-        )
-        .order_by("-relevance", "pk")
+        searched.filter(search_vector=_tsquery(tsquery_of(query_tokens, alternatives=alternatives)))
+        .annotate(relevance=TrigramWordSimilarity(" ".join(query_tokens), "name_en"))
+        .order_by("-relevance", Length("name_en"), "pk")
     )
+
+
+def _tsquery(text: str) -> SearchQuery:
+    return SearchQuery(text, config="simple", search_type="raw")

@@ -3,6 +3,7 @@ Schema of its application form, and moving it between draft, active, suspended a
 
 import datetime
 import logging
+from collections.abc import Iterable
 from typing import Any
 
 from django.core.exceptions import ValidationError
@@ -119,11 +120,11 @@ def current_fee(service: Service, on: datetime.date | None = None) -> Fee | None
     return max(in_force, key=lambda fee: fee.valid_from, default=None)
 
 
-def fees_from(service: Service, on: datetime.date | None = None) -> list[Fee]:
-    """The fees in force on a day and those still to come, earliest first. Reads prefetched
-    fees."""
+def fees_from(fees: Iterable[Fee], on: datetime.date | None = None) -> list[Fee]:
+    """Of a service's fees, those in force on a day (today by default) and those still to
+    come, earliest first."""
     day = on or timezone.localdate()
     return sorted(
-        (fee for fee in service.fees.all() if fee.valid_until is None or day < fee.valid_until),
+        (fee for fee in fees if fee.valid_until is None or day < fee.valid_until),
         key=lambda fee: (fee.valid_from, fee.pk),
     )

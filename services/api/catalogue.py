@@ -16,6 +16,7 @@ import datetime
 import hashlib
 import json
 from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
 from functools import partial
 from typing import Any, cast
 
@@ -105,16 +106,64 @@ def covering(services: QuerySet[Service], chain: Sequence[Jurisdiction]) -> Quer
     return services.filter(Q(jurisdiction__in=chain) | Q(pk__in=also.values("service_id")))
 
 
-def _with_lists(services: QuerySet[Service]) -> QuerySet[Service]:
-    return services.select_related("agency", "jurisdiction").prefetch_related(
-        "categories", "life_events", "fees"
-    )
+def _translated(*fields: str) -> list[str]:
+    return [f"{field}_{suffix}" for field in fields for _code, _tag, suffix in LANGUAGES]
+
+
+# What a list item shows: the search document, descriptions and forms stay in the database.
+LIST_COLUMNS = (
+    "code",
+    *_translated("name", "summary"),
+    "agency__code",
+    *(f"agency__{column}" for column in _translated("name")),
+    "jurisdiction__code",
+    "jurisdiction__level",
+    *(f"jurisdiction__{column}" for column in _translated("name")),
+    "for_persons",
+    "for_businesses",
+    "channels",
+    "processing_time",
+    "minimum_level_of_assurance",
+    "approval_mode",
+    "status",
+    "updated_at",
+)
+
+
+def _for_list(services: QuerySet[Service]) -> QuerySet[Service]:
+    return services.select_related("agency", "jurisdiction").only(*LIST_COLUMNS)
+
+
+@dataclass
+class ServiceLists:
+    categories: list[Category] = field(default_factory=list)
+    life_events: list[LifeEvent] = field(default_factory=list)
+    fees: list[Fee] = field(default_factory=list)
+
+
+def lists_of(services: Sequence[Service]) -> dict[int, ServiceLists]:
+    """The categories, life events and fees of many services, in three queries.
+
+    Not prefetch_related: it builds a queryset per service and relation, about a millisecond
+    per service of a page with translated models; the serializers read these lists from their
+    context instead."""
+    lists = {service.pk: ServiceLists() for service in services}
+    categories = Service.categories.through.objects.filter(service_id__in=lists)
+    for link in categories.select_related("category").order_by(
+        "category__position", "category__code"
+    ):
+        lists[link.service_id].categories.append(link.category)
+    events = Service.life_events.through.objects.filter(service_id__in=lists)
+    for link in events.select_related("lifeevent").order_by(
+        "lifeevent__position", "lifeevent__code"
+    ):
+        lists[link.service_id].life_events.append(link.lifeevent)
+    for fee in Fee.objects.filter(service_id__in=lists).order_by("valid_from", "pk"):
+        lists[fee.service_id].fees.append(fee)
+    return lists
 
 
 DETAIL_PREFETCH = (
-    "categories",
-    "life_events",
-    "fees",
     "also_offered_in",
     Prefetch("evidence", queryset=EvidenceRequirement.objects.select_related("credential_type")),
 )
@@ -227,8 +276,8 @@ class ServiceOutput(serializers.ModelSerializer[Service]):
     summary = serializers.CharField()
     agency = RefOutput()
     jurisdiction = JurisdictionOutput()
-    categories = RefOutput(many=True)
-    life_events = RefOutput(many=True)
+    categories = serializers.SerializerMethodField()
+    life_events = serializers.SerializerMethodField()
     audience = serializers.ListField(child=serializers.ChoiceField(choices=AUDIENCES))
     channels = serializers.ListField(child=serializers.ChoiceField(choices=Service.Channel.choices))
     fees = serializers.SerializerMethodField(
@@ -257,9 +306,21 @@ class ServiceOutput(serializers.ModelSerializer[Service]):
         ]
         read_only_fields = fields
 
+    def _lists(self, service: Service) -> ServiceLists:
+        lists: dict[int, ServiceLists] = self.context["lists"]  # lists_of(the services)
+        return lists[service.pk]
+
+    @extend_schema_field(RefOutput(many=True))
+    def get_categories(self, service: Service) -> Any:
+        return RefOutput(self._lists(service).categories, many=True).data
+
+    @extend_schema_field(RefOutput(many=True))
+    def get_life_events(self, service: Service) -> Any:
+        return RefOutput(self._lists(service).life_events, many=True).data
+
     @extend_schema_field(FeeOutput(many=True))
     def get_fees(self, service: Service) -> Any:
-        return FeeOutput(fees_from(service), many=True).data
+        return FeeOutput(fees_from(self._lists(service).fees), many=True).data
 
 
 class ServiceDetailOutput(ServiceOutput):
@@ -366,7 +427,7 @@ def _cost_value(fee: Fee) -> str:
     return f"{units}.{minor:0{exponent}d}" if exponent else str(units)
 
 
-def service_jsonld(service: Service, request: Request) -> dict[str, Any]:
+def service_jsonld(service: Service, lists: ServiceLists, request: Request) -> dict[str, Any]:
     """The service as a CPSV-AP public service."""
     url = request.build_absolute_uri(
         reverse("services:service", kwargs={"version": "v1", "code": service.code})
@@ -400,7 +461,7 @@ def service_jsonld(service: Service, request: Request) -> dict[str, Any]:
                 "cv:validFrom": fee.valid_from.isoformat(),
                 **({"cv:validUntil": fee.valid_until.isoformat()} if fee.valid_until else {}),
             }
-            for fee in fees_from(service)
+            for fee in fees_from(lists.fees)
         ],
         "cv:hasInput": [
             {
@@ -422,7 +483,7 @@ def service_jsonld(service: Service, request: Request) -> dict[str, Any]:
                 "dct:identifier": event.code,
                 "dct:title": _tagged(event, "name"),
             }
-            for event in service.life_events.all()
+            for event in lists.life_events
         ],
         "dct:spatial": [
             {
@@ -438,9 +499,9 @@ def service_jsonld(service: Service, request: Request) -> dict[str, Any]:
                 "dct:identifier": category.code,
                 "skos:prefLabel": _tagged(category, "name"),
             }
-            for category in service.categories.all()
+            for category in lists.categories
         ],
-        "dct:type": [category.code for category in service.categories.all()],
+        "dct:type": [category.code for category in lists.categories],
         "cv:hasOutput": (
             [{"@type": "cv:Output", "dct:identifier": service.output_credential_type.code}]
             if service.output_credential_type
@@ -539,10 +600,14 @@ class ServiceListView(ListAPIView[Service]):
 
         def build() -> Response:
             paginator = cast(CataloguePagination, self.paginator)
-            page = paginator.paginate_with_count(
-                _with_lists(services), request, self, count=state["total"]
+            page = (
+                paginator.paginate_with_count(
+                    _for_list(services), request, self, count=state["total"]
+                )
+                or []
             )
-            return paginator.get_paginated_response(ServiceOutput(page or [], many=True).data)
+            body = ServiceOutput(page, many=True, context={"lists": lists_of(page)}).data
+            return paginator.get_paginated_response(body)
 
         return _conditional(request, etag, build)
 
@@ -597,9 +662,10 @@ class _ServiceView(GenericAPIView[Service]):
 
         def build() -> Response:
             prefetch_related_objects([service], *DETAIL_PREFETCH)
+            lists = lists_of([service])
             if as_jsonld:
-                return Response(service_jsonld(service, request))
-            return Response(ServiceDetailOutput(service).data)
+                return Response(service_jsonld(service, lists[service.pk], request))
+            return Response(ServiceDetailOutput(service, context={"lists": lists}).data)
 
         return _conditional(request, etag, build)
 

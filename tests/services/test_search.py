@@ -8,7 +8,7 @@ from django.core.management import call_command
 
 from services.actions.catalogue import index_service, reindex_services
 from services.models import Service
-from services.search import document_of, search_services, tokens
+from services.search import document_of, one_typo_away, search_services, tokens
 from tests.factories import ServiceFactory
 
 pytestmark = pytest.mark.django_db
@@ -113,7 +113,7 @@ def test_query_tokens_of_chinese_are_its_pairs_or_its_one_character():
     assert tokens("证", for_query=True) == ["证"]
 
 
-def test_document_holds_the_name_twice_then_the_other_words_once_each():
+def test_document_holds_every_word_once_those_of_the_name_first():
     # given
     service = ServiceFactory.build(
         name_en="Library card",
@@ -128,9 +128,7 @@ def test_document_holds_the_name_twice_then_the_other_words_once_each():
     document = document_of(service)
 
     # then
-    assert document == (
-        "library card 借 书 证 借书 书证 library card 借 书 证 借书 书证 borrow books films card"
-    )
+    assert document == ("library card 借 书 证 借书 书证 borrow books films")
 
 
 def test_reindexing_fills_every_document(catalogue):
@@ -205,6 +203,28 @@ def test_chinese_needs_the_whole_word_not_just_a_shared_character(catalogue):
 @pytest.mark.postgres
 def test_unrelated_words_find_nothing(catalogue):
     assert _codes("swimming pool") == []
+    assert _codes("driving card") == []  # known words, never together
+
+
+@pytest.mark.postgres
+def test_a_typo_is_forgiven_only_when_nothing_matches_as_typed(catalogue):
+    # given: "card" is a word; "cart" is one letter away
+    index_service(ServiceFactory.create(code="cart", name_en="Shopping cart permit"))
+
+    # then
+    assert _codes("card") == ["library-card"]
+    assert _codes("cart") == ["cart"]
+    assert _codes("libary") == ["library-card"]
+    assert _codes("licnese") == []  # two letters off
+
+
+def test_words_one_typo_away():
+    # when
+    near = one_typo_away("card")
+
+    # then
+    assert {"car", "acrd", "cadr", "cart", "cord", "cards", "scard", "ward"} <= near
+    assert {"ca", "drac", "cardss"}.isdisjoint(near)
 
 
 # The generator ------------------------------------------------------------------------------
