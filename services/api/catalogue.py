@@ -267,6 +267,10 @@ class TranslationsOutput(serializers.Serializer[Any]):
         return fields
 
 
+def _ref(instance: Category | LifeEvent) -> dict[str, Any]:
+    return {"code": instance.code, "name": instance.name}
+
+
 def _keywords(text: str) -> list[str]:
     return [word.strip() for word in (text or "").split(",") if word.strip()]
 
@@ -310,17 +314,29 @@ class ServiceOutput(serializers.ModelSerializer[Service]):
         lists: dict[int, ServiceLists] = self.context["lists"]  # lists_of(the services)
         return lists[service.pk]
 
-    @extend_schema_field(RefOutput(many=True))
-    def get_categories(self, service: Service) -> Any:
-        return RefOutput(self._lists(service).categories, many=True).data
+    # Plain dicts, not a nested serializer per service: building serializers for every item
+    # of a page costs more than the search itself.
 
     @extend_schema_field(RefOutput(many=True))
-    def get_life_events(self, service: Service) -> Any:
-        return RefOutput(self._lists(service).life_events, many=True).data
+    def get_categories(self, service: Service) -> list[dict[str, Any]]:
+        return [_ref(category) for category in self._lists(service).categories]
+
+    @extend_schema_field(RefOutput(many=True))
+    def get_life_events(self, service: Service) -> list[dict[str, Any]]:
+        return [_ref(event) for event in self._lists(service).life_events]
 
     @extend_schema_field(FeeOutput(many=True))
-    def get_fees(self, service: Service) -> Any:
-        return FeeOutput(fees_from(self._lists(service).fees), many=True).data
+    def get_fees(self, service: Service) -> list[dict[str, Any]]:
+        return [
+            {
+                "amount_minor": fee.amount_minor,
+                "currency": fee.currency,
+                "valid_from": fee.valid_from.isoformat(),
+                "valid_until": fee.valid_until.isoformat() if fee.valid_until else None,
+                "description": fee.description or "",
+            }
+            for fee in fees_from(self._lists(service).fees)
+        ]
 
 
 class ServiceDetailOutput(ServiceOutput):
@@ -530,6 +546,8 @@ class _CountedPaginator(DjangoPaginator):
 
 
 class CataloguePagination(PageNumberPagination):
+    page_size = 20
+
     def paginate_with_count(
         self, queryset: QuerySet[Service], request: Request, view: Any, count: int
     ) -> list[Service] | None:
