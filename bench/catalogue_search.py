@@ -9,11 +9,11 @@ then measures a mix of queries in the three languages, with English typos:
 
   db          the database work of one GET /api/v1/services?q=… page, in this process, one
               query at a time: the search (and the typo lookup when nothing matches as
-              typed), the ETag/count aggregate, the ranked page of 50, and its categories,
+              typed), the ETag/count aggregate, the ranked page of 20, and its categories,
               life events and fees (no HTTP, no serializers)
   http        GET /api/v1/services?q=… through gunicorn (4 sync workers, production settings),
-              closed loop at `--connections` (default 4) and open loop at `--rate` (default
-              50/s); queries and Accept-Language rotate
+              closed loop at `--connections` (default 2) and open loop at `--rate` (default
+              20/s); queries and Accept-Language rotate
 
 The throttles stay on with their limits raised (THROTTLE_ANON_RATE, THROTTLE_USER_RATE: DRF's
 user throttle keys anonymous requests by address too), so they do their real work (cache reads
@@ -130,7 +130,7 @@ def page_of(q: str) -> tuple[list[str], int]:
 
     services = search_services(public_services(), q)
     state = services.order_by().aggregate(latest=Max("updated_at"), total=Count("pk"))
-    page = list(_for_list(services)[:50])
+    page = list(_for_list(services)[:20])
     lists_of(page)
     return [service.code for service in page], state["total"]
 
@@ -203,8 +203,8 @@ def main() -> int:
     )
     parser.add_argument("--services", type=int, default=10_000)
     parser.add_argument("--rounds", type=int, default=30, help="db: runs of each query (30)")
-    parser.add_argument("--connections", type=int, default=4, help="closed loop (default 4)")
-    parser.add_argument("--rate", type=float, default=50, help="open loop, requests/s (50)")
+    parser.add_argument("--connections", type=int, default=2, help="closed loop (default 2)")
+    parser.add_argument("--rate", type=float, default=20, help="open loop, requests/s (20)")
     parser.add_argument("--duration", type=float, default=20, help="measured seconds per run")
     parser.add_argument("--warmup", type=float, default=3, help="unmeasured seconds first")
     parser.add_argument("--web-workers", type=int, default=4)

@@ -18,14 +18,14 @@ holds every token of the query, looked up in the GIN index over
 English words of four letters or more are looked up again with one typo forgiven ("drivng
 licence"): the query then asks for any word one edit away, which the same index answers in
 a millisecond or two. Matches are ranked by where the words are — all in the name first, then
-all in the summary, then elsewhere — and shorter names first; typo matches by pg_trgm word
-similarity of the query to the English name.
+all in the summary, then elsewhere — and shorter names first; typo matches the same way, with
+the corrected words.
 
 Ranking reads the short name and summary columns only: ts_rank and word_similarity over the
 whole document (a few kilobytes, stored compressed) cost a fraction of a millisecond per
 matching row, which a common word (hundreds of matches among 10,000 services) turns into
 hundreds of milliseconds; so does a trigram match (`search_document %> q`) over the document,
-which is why the trigram index of migration 0002 is not used for matching.
+which is why neither pg_trgm nor the trigram index of migration 0002 is used.
 
 On SQLite (tests, quick local runs) each token of the query must occur in the document, with
 the same ranking and no typo forgiveness.
@@ -37,7 +37,7 @@ import threading
 from collections.abc import Iterable, Iterator
 from typing import Any
 
-from django.contrib.postgres.search import SearchQuery, SearchVectorField, TrigramWordSimilarity
+from django.contrib.postgres.search import SearchQuery, SearchVectorField
 from django.db import connections
 from django.db.models import Case, F, Func, Q, QuerySet, Value, When
 from django.db.models.functions import Length, Lower
@@ -248,23 +248,27 @@ def _column_for(token: str, field: str) -> tuple[str, Any]:
     return f"{field}_en_lower", Lower(f"{field}_en")
 
 
-def _holds_all(field: str, query_tokens: list[str]) -> tuple[dict[str, Any], Q]:
+def _holds_all(field: str, words: list[list[str]]) -> tuple[dict[str, Any], Q]:
+    """Every word (any of its spellings) is in the field, each in its own language's text."""
     columns: dict[str, Any] = {}
     condition = Q()
-    for token in _unique(query_tokens):
-        alias, expression = _column_for(token, field)
-        columns[f"_{alias}"] = expression
-        condition &= Q(**{f"_{alias}__contains": token})
+    for spellings in words:
+        any_spelling = Q()
+        for spelling in spellings:
+            alias, expression = _column_for(spelling, field)
+            columns[f"_{alias}"] = expression
+            any_spelling |= Q(**{f"_{alias}__contains": spelling})
+        condition &= any_spelling
     return columns, condition
 
 
-def _by_relevance(queryset: QuerySet[Service], query_tokens: list[str]) -> QuerySet[Service]:
+def _by_relevance(queryset: QuerySet[Service], words: list[list[str]]) -> QuerySet[Service]:
     """Services whose names hold every word of the query first, then those whose summaries
     do, then the rest; shorter (more specific) names first within each. Each word is looked
     for in the text of its own language only, which keeps this cheap for thousands of
     matches."""
-    name_columns, in_names = _holds_all("name", query_tokens)
-    summary_columns, in_summaries = _holds_all("summary", query_tokens)
+    name_columns, in_names = _holds_all("name", words)
+    summary_columns, in_summaries = _holds_all("summary", words)
     return (
         queryset.alias(**name_columns, **summary_columns)
         .annotate(
@@ -283,26 +287,27 @@ def search_services(queryset: QuerySet[Service], q: str) -> QuerySet[Service]:
     leaves the queryset as it is.
 
     On PostgreSQL, when no service holds every word as typed, English words of four letters
-    or more are looked up with one typo forgiven ("drivng licence"), and the services whose
-    English names are most like the query (pg_trgm word similarity) come first."""
+    or more are looked up with one typo forgiven ("drivng licence") and ranked by the words
+    they were corrected to."""
     query_tokens = tokens(q, for_query=True)
     if not query_tokens:
         return queryset
     if not _is_postgres(queryset):
         for token in _unique(query_tokens):
             queryset = queryset.filter(search_document__icontains=token)
-        return _by_relevance(queryset, query_tokens)
+        return _by_relevance(queryset, [[token] for token in _unique(query_tokens)])
     searched = queryset.alias(search_vector=DocumentVector(F("search_document")))
     found = searched.filter(search_vector=_tsquery(tsquery_of(query_tokens)))
     if not any(_is_fuzzy(token) for token in query_tokens) or found.exists():
-        return _by_relevance(found, query_tokens)
+        return _by_relevance(found, [[token] for token in _unique(query_tokens)])
     alternatives = corrections(query_tokens, using=queryset.db)
     if not alternatives:  # every word is known: they are just not found together
         return found
-    return (
-        searched.filter(search_vector=_tsquery(tsquery_of(query_tokens, alternatives=alternatives)))
-        .annotate(relevance=TrigramWordSimilarity(" ".join(query_tokens), "name_en"))
-        .order_by("-relevance", Length("name_en"), "pk")
+    corrected = searched.filter(
+        search_vector=_tsquery(tsquery_of(query_tokens, alternatives=alternatives))
+    )
+    return _by_relevance(
+        corrected, [alternatives.get(token) or [token] for token in _unique(query_tokens)]
     )
 
 
