@@ -3,10 +3,11 @@
 import datetime
 
 import pytest
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from identity.models import Jurisdiction
 from services.actions.catalogue import index_service
+from services.api.catalogue import ServiceOutput, lists_of
 from services.models import Service
 from tests.factories import (
     AgencyFactory,
@@ -154,6 +155,17 @@ def test_list_item_shows_the_service_in_brief(api, permit):
         "status": "active",
         "updated_at": item["updated_at"],
     }
+
+
+def test_list_items_are_what_the_serializer_describes(api, permit):
+    """The list builds its items by hand for speed; they must be what ServiceOutput says."""
+    # when
+    item = api.get("/api/v1/services", HTTP_ACCEPT_LANGUAGE="zh-hans").json()["results"][0]
+
+    # then
+    with translation.override("zh-hans"):
+        described = ServiceOutput(permit, context={"lists": lists_of([permit])}).data
+    assert item == described
 
 
 @pytest.fixture
