@@ -36,7 +36,7 @@ from payments.actions.bills import cancel_bill, raise_service_fee_bill
 from payments.models import Bill
 from services import notices
 from services.actions.decisions import send_to_manual_review
-from services.actions.transitions import lock_application, transition
+from services.actions.transitions import lock_application, record_opening, transition
 from services.errors import (
     ApplicationNotFound,
     HumanReviewNotAllowed,
@@ -136,30 +136,61 @@ def submit_application(
     )
     if not draft:
         _check_complete(service, chosen, already=())
+    fields = {
+        "service": service,
+        "submitted_by": submitted_by,
+        "applicant": applicant,
+        "business": business,
+        "mandate": mandate,
+        "data": data,
+        "language": language,
+        "prefilled": prefilled or {},
+        "bundle_application": bundle_application,
+        "offer": offer,
+    }
+    if draft:
+        application = _create(status=S.DRAFT, **fields)
+        _store_evidence(application, chosen)
+        return application
+    return _open_submitted(fields, chosen, submitted_by=submitted_by)
+
+
+def _open_submitted(
+    fields: dict[str, Any], chosen: list[_Chosen], *, submitted_by: Person
+) -> Application:
+    """A first submission, written once in the status it goes on to (awaiting payment,
+    checking or manual review) with both steps in its history: the hot path of seconds
+    approval, so no row is written twice."""
+    service: Service = fields["service"]
+    now = timezone.now()
+    public_id = uuid.uuid4()
+    payer = fields["applicant"] or submitted_by
+    bill = _raise_fee_for(service, payer=payer, public_id=public_id, today=timezone.localdate())
+    extra: dict[str, Any] = {}
+    if bill is not None and bill.status in Bill.PAYABLE:
+        status, extra["bill"] = S.AWAITING_PAYMENT, bill
+    elif service.approval_mode == Service.ApprovalMode.MANUAL:
+        status, extra["deadline"] = S.MANUAL_REVIEW, now + service.manual_deadline
+    else:
+        status = S.CHECKING
     application = _create(
-        service=service,
-        submitted_by=submitted_by,
-        applicant=applicant,
-        business=business,
-        mandate=mandate,
-        data=data,
-        language=language,
-        prefilled=prefilled or {},
-        bundle_application=bundle_application,
-        offer=offer,
+        public_id=public_id, status=status, round=1, submitted_at=now, **extra, **fields
     )
     _store_evidence(application, chosen)
-    if draft:
-        return application
-    transition(
+    record_opening(
         application,
-        S.SUBMITTED,
-        actor_kind=APPLICANT,
-        actor=submitted_by.user,
-        round=1,
-        submitted_at=timezone.now(),
+        hops=[
+            (S.DRAFT, S.SUBMITTED, APPLICANT, submitted_by.user),
+            (S.SUBMITTED, status, SYSTEM, None),
+        ],
+        at=now,
     )
-    _route_submitted(application)
+    if status == S.CHECKING:
+        from services.tasks import decide_application_task  # services.tasks imports this module
+
+        decide_application_task.delay_on_commit(application_id=application.pk)
+    elif status == S.MANUAL_REVIEW:
+        notices.application_decided(application, reasons=[])
     return application
 
 
@@ -277,12 +308,12 @@ def _check_service_takes(service: Service, *, submitted_by: Person, business: An
 
 
 def _create(**fields: Any) -> Application:
-    """A new draft under a fresh reference (APP-2611-7F3A9C21); a clash draws another."""
+    """A new application under a fresh reference (APP-2611-7F3A9C21); a clash draws another."""
     for attempt in range(_REFERENCE_ATTEMPTS):
         reference = f"APP-{timezone.now():%y%m}-{secrets.token_hex(4).upper()}"
         try:
             with transaction.atomic():
-                return Application.objects.create(reference=reference, status=S.DRAFT, **fields)
+                return Application.objects.create(reference=reference, **fields)
         except IntegrityError:
             clashed = Application.objects.filter(reference=reference).exists()
             if not clashed or attempt == _REFERENCE_ATTEMPTS - 1:
@@ -315,15 +346,23 @@ def current_fee(service: Service, today: datetime.date) -> Fee | None:
 
 
 def _raise_fee(application: Application, today: datetime.date) -> Bill | None:
-    service = application.service
+    payer = application.applicant or application.submitted_by
+    return _raise_fee_for(
+        application.service, payer=payer, public_id=application.public_id, today=today
+    )
+
+
+def _raise_fee_for(
+    service: Service, *, payer: Person, public_id: uuid.UUID, today: datetime.date
+) -> Bill | None:
+    """The bill of the service's current fee, if it has one above zero."""
     fee = current_fee(service, today)
     if fee is None or fee.amount_minor <= 0 or service.fee_biller is None:
         return None
-    payer = application.applicant or application.submitted_by
     return raise_service_fee_bill(
         biller=service.fee_biller,
         payer=payer,
-        reference=f"application:{application.public_id}",
+        reference=f"application:{public_id}",
         fee_type="service_fee",
         amount_minor=fee.amount_minor,
         currency=fee.currency,

@@ -60,3 +60,35 @@ def transition(
         at=now,
     )
     return application
+
+
+def record_opening(
+    application: Application,
+    *,
+    hops: list[tuple[str, str, str, Any]],
+    at: Any = None,
+) -> None:
+    """The history of an application created directly in its status: each hop (from, to,
+    actor kind, actor) is checked against the table like any transition, and all are written
+    in one INSERT."""
+    at = at or timezone.now()
+    events = []
+    for from_status, to_status, actor_kind, actor in hops:
+        if not can_move(from_status, to_status, actor_kind):
+            raise TransitionNotAllowed(
+                from_status=from_status, to_status=to_status, actor=actor_kind
+            )
+        events.append(
+            ApplicationEvent(
+                application=application,
+                from_status=from_status,
+                to_status=to_status,
+                actor_kind=actor_kind,
+                actor=actor if getattr(actor, "pk", None) else None,
+                at=at,
+            )
+        )
+    if not events or events[-1].to_status != application.status:
+        raise ValueError("The last hop must end in the application's status.")
+    created = ApplicationEvent.objects.bulk_create(events)
+    application.last_event = created[-1]  # type: ignore[attr-defined]
