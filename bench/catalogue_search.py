@@ -123,16 +123,14 @@ def load_catalogue(count: int) -> None:
 
 def page_of(q: str) -> tuple[list[str], int]:
     """What the list view asks the database for one page of a search."""
-    from django.db.models import Count, Max
-
     from services.api.catalogue import _for_list, lists_of, public_services
-    from services.search import search_services
+    from services.search import search
 
-    services = search_services(public_services(), q)
-    state = services.order_by().aggregate(latest=Max("updated_at"), total=Count("pk"))
-    page = list(_for_list(services)[:20])
+    found = search(public_services(), q)
+    total = found.state().total
+    page = found.page(0, 20, _for_list)
     lists_of(page)
-    return [service.code for service in page], state["total"]
+    return [service.code for service in page], total
 
 
 def measure_db(rounds: int) -> dict[str, Any]:
@@ -172,16 +170,23 @@ def measure_db(rounds: int) -> dict[str, Any]:
 
 
 def explain(q: str) -> str:
+    """The plans of the first page: from the name matches (when there are enough), and from
+    all matches ranked."""
     from django.db import connection
 
-    from services.api.catalogue import public_services
-    from services.search import search_services
+    from services.api.catalogue import _for_list, public_services
+    from services.search import search
 
-    services = search_services(public_services(), q)[:50]
-    sql, params = services.query.sql_with_params()
-    with connection.cursor() as cursor:
-        cursor.execute(f"EXPLAIN (ANALYZE, BUFFERS) {sql}", params)
-        return "\n".join(row[0] for row in cursor.fetchall())
+    found = search(public_services(), q)
+    plans = []
+    for label, services in (("name matches", found.name_matches), ("all matches", found.matches)):
+        if services is None:
+            continue
+        sql, params = _for_list(services)[:20].query.sql_with_params()
+        with connection.cursor() as cursor:
+            cursor.execute(f"EXPLAIN (ANALYZE, BUFFERS) {sql}", params)
+            plans.append(f"- {label}:\n" + "\n".join(row[0] for row in cursor.fetchall()))
+    return "\n".join(plans)
 
 
 def requests() -> list[bytes]:

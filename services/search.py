@@ -31,16 +31,18 @@ On SQLite (tests, quick local runs) each token of the query must occur in the do
 the same ranking and no typo forgiveness.
 """
 
+import datetime
 import functools
 import re
 import threading
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass
 from typing import Any
 
 from django.contrib.postgres.search import SearchQuery, SearchVectorField
 from django.db import connections
-from django.db.models import Case, F, Func, Q, QuerySet, Value, When
-from django.db.models.functions import Length, Lower
+from django.db.models import Case, Count, F, Func, Max, Q, QuerySet, Value, When
+from django.db.models.functions import Length, Lower, StrIndex
 
 from services.models import Service
 
@@ -249,17 +251,26 @@ def _column_for(token: str, field: str) -> tuple[str, Any]:
 
 
 def _holds_all(field: str, words: list[list[str]]) -> tuple[dict[str, Any], Q]:
-    """Every word (any of its spellings) is in the field, each in its own language's text."""
+    """Every word (any of its spellings) is in the field, each in its own language's text.
+
+    Written as strpos(text, word) > 0 rather than LIKE '%word%': the same test, but PostgreSQL
+    guesses that a third of the rows pass it (a two-hundredth for LIKE), which is what lets it
+    walk the name-length index when a word is common (see `Search.page`)."""
     columns: dict[str, Any] = {}
     condition = Q()
-    for spellings in words:
+    for number, spellings in enumerate(words):
         any_spelling = Q()
-        for spelling in spellings:
-            alias, expression = _column_for(spelling, field)
-            columns[f"_{alias}"] = expression
-            any_spelling |= Q(**{f"_{alias}__contains": spelling})
+        for variant, spelling in enumerate(spellings):
+            column, expression = _column_for(spelling, field)
+            position = f"_{column}_{number}_{variant}"
+            columns[position] = StrIndex(expression, Value(spelling))
+            any_spelling |= Q(**{f"{position}__gt": 0})
         condition &= any_spelling
     return columns, condition
+
+
+# Within each rank, shorter (more specific) names first.
+_NAME_ORDER = (Length("name_en"), "pk")
 
 
 def _by_relevance(queryset: QuerySet[Service], words: list[list[str]]) -> QuerySet[Service]:
@@ -278,11 +289,73 @@ def _by_relevance(queryset: QuerySet[Service], words: list[list[str]]) -> QueryS
                 default=Value(0),
             )
         )
-        .order_by("-relevance", Length("name_en"), "pk")
+        .order_by("-relevance", *_NAME_ORDER)
     )
 
 
-def search_services(queryset: QuerySet[Service], q: str) -> QuerySet[Service]:
+def _in_names(queryset: QuerySet[Service], words: list[list[str]]) -> QuerySet[Service]:
+    """The head of `_by_relevance`: the services whose names hold every word, in the same
+    order."""
+    name_columns, in_names = _holds_all("name", words)
+    return queryset.alias(**name_columns).filter(in_names).order_by(*_NAME_ORDER)
+
+
+@dataclass(frozen=True)
+class State:
+    """How many services match, and when the latest of them changed (for ETags)."""
+
+    total: int
+    latest: datetime.datetime | None
+
+
+def state_of(services: QuerySet[Service]) -> State:
+    found = services.order_by().aggregate(total=Count("*"), latest=Max("updated_at"))
+    return State(found["total"], found["latest"])
+
+
+@dataclass
+class Search:
+    """The services that match a query: `found` in no order, `matches` best first, and on
+    PostgreSQL the head of that order, the services whose names hold every word
+    (`name_matches`, None elsewhere).
+
+    Ranking every match costs a few microseconds per row, and a common word ("permit") matches
+    thousands. A page that lies within the name matches is therefore read from `name_matches`:
+    PostgreSQL then walks the index on the name length, shortest first, and stops at the end
+    of the page, a few dozen rows in; for a rare word it takes the full-text index as before."""
+
+    found: QuerySet[Service]
+    matches: QuerySet[Service]
+    name_matches: QuerySet[Service] | None = None
+    known_state: State | None = None
+
+    def state(self) -> State:
+        """How many match and when the latest changed: one query, once."""
+        if self.known_state is None:
+            self.known_state = state_of(self.found)
+        return self.known_state
+
+    def page(
+        self,
+        start: int,
+        stop: int,
+        prepare: Callable[[QuerySet[Service]], QuerySet[Service]] = lambda services: services,
+    ) -> list[Service]:
+        """The services from `start` to `stop` in the order of `matches`; `prepare` adds what
+        the caller needs to the query (select_related, only)."""
+        if self.name_matches is not None:
+            head = list(prepare(self.name_matches)[start:stop])
+            if len(head) == stop - start:
+                return head
+        return list(prepare(self.matches)[start:stop])
+
+
+def listing(services: QuerySet[Service]) -> Search:
+    """Every service of the queryset, in its own order, as a search result."""
+    return Search(services, services)
+
+
+def search(queryset: QuerySet[Service], q: str) -> Search:
     """The services of `queryset` that match the query, best first. A query without any word
     leaves the queryset as it is.
 
@@ -291,24 +364,31 @@ def search_services(queryset: QuerySet[Service], q: str) -> QuerySet[Service]:
     they were corrected to."""
     query_tokens = tokens(q, for_query=True)
     if not query_tokens:
-        return queryset
+        return listing(queryset)
+    words = [[token] for token in _unique(query_tokens)]
     if not _is_postgres(queryset):
         for token in _unique(query_tokens):
             queryset = queryset.filter(search_document__icontains=token)
-        return _by_relevance(queryset, [[token] for token in _unique(query_tokens)])
+        return Search(queryset, _by_relevance(queryset, words))
     searched = queryset.alias(search_vector=DocumentVector(F("search_document")))
     found = searched.filter(search_vector=_tsquery(tsquery_of(query_tokens)))
-    if not any(_is_fuzzy(token) for token in query_tokens) or found.exists():
-        return _by_relevance(found, [[token] for token in _unique(query_tokens)])
+    result = Search(found, _by_relevance(found, words), _in_names(found, words))
+    # The count the list needs anyway tells whether to look for typos.
+    if not any(_is_fuzzy(token) for token in query_tokens) or result.state().total:
+        return result
     alternatives = corrections(query_tokens, using=queryset.db)
     if not alternatives:  # every word is known: they are just not found together
-        return found
-    corrected = searched.filter(
+        return result
+    found = searched.filter(
         search_vector=_tsquery(tsquery_of(query_tokens, alternatives=alternatives))
     )
-    return _by_relevance(
-        corrected, [alternatives.get(token) or [token] for token in _unique(query_tokens)]
-    )
+    words = [alternatives.get(token) or [token] for token in _unique(query_tokens)]
+    return Search(found, _by_relevance(found, words), _in_names(found, words))
+
+
+def search_services(queryset: QuerySet[Service], q: str) -> QuerySet[Service]:
+    """The services of `queryset` that match the query, best first (see `search`)."""
+    return search(queryset, q).matches
 
 
 def _tsquery(text: str) -> SearchQuery:

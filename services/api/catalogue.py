@@ -22,7 +22,7 @@ from typing import Any, cast
 
 import isodate
 from django.core.paginator import Paginator as DjangoPaginator
-from django.db.models import Count, Max, Prefetch, Q, QuerySet, prefetch_related_objects
+from django.db.models import Prefetch, Q, QuerySet, prefetch_related_objects
 from django.urls import URLPattern, URLResolver, path, reverse
 from django.utils import timezone, translation
 from django.utils.cache import patch_cache_control, patch_vary_headers
@@ -49,7 +49,7 @@ from identity.models import Jurisdiction
 from services.actions.catalogue import fees_from
 from services.errors import ServiceNotFound
 from services.models import Category, EvidenceRequirement, Fee, LifeEvent, Service
-from services.search import search_services
+from services.search import Search, listing, search
 
 TAGS = ["catalogue"]
 PUBLIC_STATUSES = (Service.Status.ACTIVE, Service.Status.SUSPENDED)
@@ -577,11 +577,22 @@ class _CountedPaginator(DjangoPaginator):
         self.__dict__["count"] = count  # Paginator.count is a cached_property
 
 
+class _SearchPages:
+    """The services of a search as the paginator slices them: each page read on its own (see
+    Search.page), with what a list item shows."""
+
+    def __init__(self, found: Search) -> None:
+        self.found = found
+
+    def __getitem__(self, bounds: slice) -> list[Service]:
+        return self.found.page(bounds.start, bounds.stop, _for_list)
+
+
 class CataloguePagination(PageNumberPagination):
     page_size = 20
 
     def paginate_with_count(
-        self, queryset: QuerySet[Service], request: Request, view: Any, count: int
+        self, queryset: Any, request: Request, view: Any, count: int
     ) -> list[Service] | None:
         self.django_paginator_class = partial(_CountedPaginator, count=count)  # type: ignore[assignment]
         return self.paginate_queryset(queryset, request, view)
@@ -615,7 +626,7 @@ class ServiceListView(ListAPIView[Service]):
     serializer_class = ServiceOutput
     pagination_class = CataloguePagination
 
-    def filtered(self) -> QuerySet[Service]:
+    def filtered(self) -> Search:
         given = ServiceFilterInput(data=self.request.query_params)
         given.is_valid(raise_exception=True)
         filters = given.validated_data
@@ -635,25 +646,23 @@ class ServiceListView(ListAPIView[Service]):
         if "approval_mode" in filters:
             services = services.filter(approval_mode=filters["approval_mode"])
         if filters.get("q", "").strip():
-            return search_services(services, filters["q"])
-        return services.order_by("code", "pk")
+            return search(services, filters["q"])
+        return listing(services.order_by("code", "pk"))
 
     @extend_schema(tags=TAGS, summary="Search the service catalogue", parameters=SERVICE_FILTERS)
     def get(self, request: Request, *args: Any, **kwargs: Any) -> Response:
-        services = self.filtered()
+        found = self.filtered()
         # One query tells whether anything changed (and how many there are, for the pages).
-        state = services.order_by().aggregate(latest=Max("updated_at"), total=Count("pk"))
+        state = found.state()
         etag = _etag(
-            "services", state["latest"], state["total"], request.GET.urlencode(),
+            "services", state.latest, state.total, request.GET.urlencode(),
             *_variant(request),
         )  # fmt: skip
 
         def build() -> Response:
             paginator = cast(CataloguePagination, self.paginator)
             page = (
-                paginator.paginate_with_count(
-                    _for_list(services), request, self, count=state["total"]
-                )
+                paginator.paginate_with_count(_SearchPages(found), request, self, count=state.total)
                 or []
             )
             lists = lists_of(page)
