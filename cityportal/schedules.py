@@ -12,6 +12,11 @@ PERIODIC_TASKS: dict[str, tuple[str, int, str]] = {
         30,
         IntervalSchedule.SECONDS,
     ),
+    "Send inbox messages by email and SMS": (
+        "cityportal.notifications.tasks.deliver_pending_messages_task",
+        1,
+        IntervalSchedule.MINUTES,
+    ),
     "Purge expired idempotency keys": (
         "cityportal.tasks.purge_expired_idempotency_keys_task",
         1,

@@ -3,6 +3,7 @@
 from collections.abc import Mapping
 from typing import Any
 
+from django.core.cache import cache
 from django.db import IntegrityError, transaction
 from django.utils import timezone, translation
 from django.utils.functional import Promise
@@ -14,6 +15,11 @@ from identity.models import Person
 def _render(text: str | Promise, context: Mapping[str, Any]) -> str:
     rendered = str(text)
     return rendered % dict(context) if context else rendered
+
+
+SCHEDULED_FLAG = "notifications:delivery-scheduled"
+SCHEDULE_WINDOW_SECONDS = 2
+DELIVERY_BATCH = 200
 
 
 def _value(value: Any) -> Any:
@@ -59,30 +65,50 @@ def notify(
         if dedupe_key is None:
             raise
         return None
-    from cityportal.notifications.tasks import deliver_message_task
-
-    deliver_message_task.delay_on_commit(message_id=message.pk)
+    transaction.on_commit(schedule_delivery)
     return message
+
+
+def schedule_delivery() -> None:
+    """Queue one delivery run for the messages committed in the next moment, not one task per
+    message: under load a run sends hundreds. A run missed in a race is made up by the
+    minute's sweep (PERIODIC_TASKS)."""
+    from cityportal.notifications.tasks import deliver_pending_messages_task
+
+    if cache.add(SCHEDULED_FLAG, 1, timeout=SCHEDULE_WINDOW_SECONDS):
+        deliver_pending_messages_task.delay()
+
+
+def deliver_pending_messages(*, batch: int = DELIVERY_BATCH) -> int:
+    """Send every pending message by its recipient's channels, once: rows are claimed with
+    SKIP LOCKED, so parallel runs share the work and none is sent twice. Returns how many."""
+    sent = 0
+    while True:
+        done = _deliver_batch(batch)
+        sent += done
+        if done < batch:
+            cache.delete(SCHEDULED_FLAG)
+            # A message committed while the flag was still up found no run to join.
+            if not Message.objects.filter(delivery=Message.Delivery.PENDING).exists():
+                return sent
 
 
 @transaction.atomic
-def deliver_message(*, message_id: int) -> Message | None:
-    """Send a pending message by the recipient's channels once; a second run does nothing."""
+def _deliver_batch(size: int) -> int:
     from cityportal.notifications.senders import deliver
 
-    message = (
-        Message.objects.select_for_update(of=("self",))
+    messages = list(
+        Message.objects.select_for_update(of=("self",), skip_locked=True)
         .select_related("recipient__user")
-        .filter(pk=message_id)
-        .first()
+        .filter(delivery=Message.Delivery.PENDING)
+        .order_by("pk")[:size]
     )
-    if message is None or message.delivery != Message.Delivery.PENDING:
-        return message
-    channels = deliver(message)
-    message.channels = channels
-    message.delivery = Message.Delivery.SENT if channels else Message.Delivery.INBOX_ONLY
-    message.save(update_fields=["channels", "delivery"])
-    return message
+    for message in messages:
+        channels = deliver(message)
+        message.channels = channels
+        message.delivery = Message.Delivery.SENT if channels else Message.Delivery.INBOX_ONLY
+    Message.objects.bulk_update(messages, ["channels", "delivery"])
+    return len(messages)
 
 
 @transaction.atomic

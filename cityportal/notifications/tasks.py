@@ -4,5 +4,7 @@ from cityportal.notifications import actions
 
 
 @shared_task(acks_late=True, autoretry_for=(OSError,), retry_backoff=30, max_retries=5)
-def deliver_message_task(*, message_id: int) -> None:
-    actions.deliver_message(message_id=message_id)
+def deliver_pending_messages_task() -> int:
+    """Send the inbox messages not yet sent by email/SMS (queued after commit, and every
+    minute by beat in case a run was missed)."""
+    return actions.deliver_pending_messages()

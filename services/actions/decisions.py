@@ -91,13 +91,13 @@ def decide_application(*, application_id: int) -> Application | None:
     record. Nothing to do when it is no longer checking (a task run twice, a withdrawal)."""
     started = timezone.now()
     with transaction.atomic():
-        application = (
+        found = (
             Application.objects.select_for_update(of=("self",))
             .select_related("service", "applicant", "business__jurisdiction")
             .defer(*_NOT_NEEDED_TO_DECIDE)
             .filter(pk=application_id)
-            .first()
         )
+        application = next(iter(found), None)
         if application is None or application.status != S.CHECKING:
             return application
         queued_ms = max(0, round((started - application.updated_at).total_seconds() * 1000))

@@ -6,7 +6,7 @@ from django.core import mail
 from django.test import override_settings
 from django.utils.translation import gettext_lazy as _
 
-from cityportal.notifications.actions import deliver_message, notify
+from cityportal.notifications.actions import deliver_pending_messages, notify
 from cityportal.notifications.models import Message
 from identity.adapters import MemorySmsSender
 from tests.factories import PersonFactory
@@ -64,9 +64,25 @@ def test_delivering_twice_sends_once(django_capture_on_commit_callbacks):
     assert message is not None
     mail.outbox.clear()
 
-    deliver_message(message_id=message.pk)
+    sent = deliver_pending_messages()
+
+    assert sent == 0
 
     assert mail.outbox == []
+
+
+def test_one_run_sends_every_pending_message(django_capture_on_commit_callbacks):
+    # given: three messages committed together
+    people = PersonFactory.create_batch(3)
+    with django_capture_on_commit_callbacks(execute=False):
+        for person in people:
+            notify(person=person, kind="k", title="Hello")
+    # when
+    sent = deliver_pending_messages()
+    # then
+    assert sent == 3
+    assert sorted(m.to[0] for m in mail.outbox) == sorted(p.contact_email for p in people)
+    assert set(Message.objects.values_list("delivery", flat=True)) == {"sent"}
 
 
 def test_a_person_without_email_or_phone_has_the_inbox_only(django_capture_on_commit_callbacks):
