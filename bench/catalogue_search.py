@@ -13,7 +13,9 @@ then measures a mix of queries in the three languages, with English typos:
               life events and fees (no HTTP, no serializers)
   http        GET /api/v1/services?q=… through gunicorn (4 sync workers, production settings),
               closed loop at `--connections` (default 2) and open loop at `--rate` (default
-              20/s); queries and Accept-Language rotate
+              20/s); queries and Accept-Language rotate, so after the first round most
+              answers come from the page cache (the ETag's count query, then the cached
+              page); with `--uncached` every request is a new URL and is read in full
 
 The throttles stay on with their limits raised (THROTTLE_ANON_RATE, THROTTLE_USER_RATE: DRF's
 user throttle keys anonymous requests by address too), so they do their real work (cache reads
@@ -189,17 +191,25 @@ def explain(q: str) -> str:
     return "\n".join(plans)
 
 
-def requests() -> list[bytes]:
-    """One request per query and language; the load rotates over them."""
-    return [
-        loadgen.build_request(
+def requests(*, uncached: bool = False) -> Any:
+    """The request to send n-th: the load rotates over every query and language. `uncached`
+    adds a parameter the API ignores, different for every request, so that no answer comes
+    from the page cache (nor is a 304)."""
+    combinations = [(q, language) for q in QUERIES for language in LANGUAGES]
+
+    def build(n: int) -> bytes:
+        q, language = combinations[n % len(combinations)]
+        query = {"q": q, "fresh": n} if uncached else {"q": q}
+        return loadgen.build_request(
             "GET",
-            "/api/v1/services?" + urlencode({"q": q}),
+            "/api/v1/services?" + urlencode(query),
             headers={"Accept": "application/json", "Accept-Language": language},
         )
-        for q in QUERIES
-        for language in LANGUAGES
-    ]
+
+    if uncached:
+        return build
+    built = [build(n) for n in range(len(combinations))]
+    return lambda n: built[n % len(built)]
 
 
 def main() -> int:
@@ -215,6 +225,9 @@ def main() -> int:
     parser.add_argument("--web-workers", type=int, default=4)
     parser.add_argument("--explain", action="store_true", help="print query plans")
     parser.add_argument("--db-only", action="store_true", help="no gunicorn, no HTTP load")
+    parser.add_argument(
+        "--uncached", action="store_true", help="http: every request a new URL (no page cache)"
+    )
     parser.add_argument("--json", type=Path, help="also write the results here")
     parser.add_argument("--keep-logs", action="store_true")
     args = parser.parse_args()
@@ -251,9 +264,7 @@ def main() -> int:
             f"p95 {db['p95_ms']} ms, p99 {db['p99_ms']} ms, max {db['max_ms']} ms"
         )
         results: list[dict[str, Any]] = []
-        built = requests()
-        count = len(built)
-        make = lambda n: built[n % count]  # noqa: E731
+        make = requests(uncached=args.uncached)
         runs = (
             lambda: loadgen.run_closed_loop(
                 "search",

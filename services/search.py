@@ -25,7 +25,14 @@ Ranking reads the short name and summary columns only: ts_rank and word_similari
 whole document (a few kilobytes, stored compressed) cost a fraction of a millisecond per
 matching row, which a common word (hundreds of matches among 10,000 services) turns into
 hundreds of milliseconds; so does a trigram match (`search_document %> q`) over the document,
-which is why neither pg_trgm nor the trigram index of migration 0002 is used.
+which is why pg_trgm is not used (migration 0003 drops the trigram index of 0002). A stored,
+weighted tsvector column does not help either: a service's vector is about 2.5 kB, stored
+compressed, so ts_rank or a weighted match (`'permit':A`) decompresses it for every matching
+row (slower than reading the name), and PostgreSQL, which prices `@@` on a stored vector as
+cheap, scans the table instead of the index for a common word.
+
+Even the name comparison costs a few microseconds per match, so a page of a common word is
+read without ranking every match when it can be: see `Search`.
 
 On SQLite (tests, quick local runs) each token of the query must occur in the document, with
 the same ranking and no typo forgiveness.

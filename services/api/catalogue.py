@@ -21,6 +21,7 @@ from functools import partial
 from typing import Any, cast
 
 import isodate
+from django.core.cache import cache
 from django.core.paginator import Paginator as DjangoPaginator
 from django.db.models import Prefetch, Q, QuerySet, prefetch_related_objects
 from django.urls import URLPattern, URLResolver, path, reverse
@@ -660,14 +661,19 @@ class ServiceListView(ListAPIView[Service]):
         )  # fmt: skip
 
         def build() -> Response:
-            paginator = cast(CataloguePagination, self.paginator)
-            page = (
-                paginator.paginate_with_count(_SearchPages(found), request, self, count=state.total)
-                or []
-            )
-            lists = lists_of(page)
-            body = [service_item(service, lists[service.pk]) for service in page]
-            return paginator.get_paginated_response(body)
+            # The same ETag is the same page (its links name the host): kept as long as a
+            # shared cache may keep it, so a popular search is counted, not read again.
+            key = "catalogue:services:" + _etag(etag, request.build_absolute_uri())
+            data = cache.get(key)
+            if data is None:
+                paginator = cast(CataloguePagination, self.paginator)
+                pages = _SearchPages(found)
+                page = paginator.paginate_with_count(pages, request, self, count=state.total)
+                lists = lists_of(page or [])
+                body = [service_item(service, lists[service.pk]) for service in page or []]
+                data = paginator.get_paginated_response(body).data
+                cache.set(key, data, MAX_AGE)
+            return Response(data)
 
         return _conditional(request, etag, build)
 

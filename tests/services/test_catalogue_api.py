@@ -270,6 +270,34 @@ def test_list_pages_and_query_count_do_not_grow_with_the_page(
     assert _codes(large) == ["s-10", "s-11"]
 
 
+def test_a_page_asked_again_is_counted_not_read_again(api, permit, django_assert_num_queries):
+    # given
+    first = api.get("/api/v1/services", {"q": "居住证"})
+
+    # when: nothing changed
+    with django_assert_num_queries(1):  # the count and the latest change, for the ETag
+        again = api.get("/api/v1/services", {"q": "居住证"})
+
+    # then
+    assert again.status_code == 200
+    assert again.json() == first.json()
+    assert again["ETag"] == first["ETag"]
+
+
+def test_a_changed_service_is_read_again(api, permit):
+    # given
+    first = api.get("/api/v1/services", {"q": "居住证"})
+
+    # when
+    permit.summary_en = "Live and work in the city."
+    permit.save()
+
+    # then
+    again = api.get("/api/v1/services", {"q": "居住证"}, HTTP_ACCEPT_LANGUAGE="en")
+    assert again["ETag"] != first["ETag"]
+    assert [item["summary"] for item in again.json()["results"]] == ["Live and work in the city."]
+
+
 def test_list_cache_headers_and_not_modified(api, permit, django_assert_num_queries):
     # given
     first = api.get("/api/v1/services?agency=immigration")
