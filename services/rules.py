@@ -244,27 +244,34 @@ def residence_chain_of(person: Person) -> list[str]:
 def facts_for(*, person: Person | None, business: Business | None, today: datetime.date) -> Facts:
     """Facts about the party of an application (a person, or a business)."""
     if business is not None:
-        chain = [j.code for j in business.jurisdiction.ancestors_and_self()]
-        return Facts(
-            values={
-                "applicant": {
-                    "age": None,
-                    "residence": chain[0],
-                    "residence_in": chain,
-                    "level_of_assurance": None,
-                    "loa_rank": None,
-                    "is_business": True,
-                    "credentials": {},
-                },
-                "today": today.isoformat(),
-            },
-            sources={"applicant.residence": "business register", "today": "system"},
+        return facts_of_business(
+            [j.code for j in business.jurisdiction.ancestors_and_self()], today
         )
     if person is None:
         raise ValueError("An application's party is a person or a business.")
     credentials = Credential.objects.filter(holder=person).select_related("type")
     return facts_of_person(
         person, credentials=credentials, residence_chain=residence_chain_of(person), today=today
+    )
+
+
+def facts_of_business(chain: Sequence[str], today: datetime.date) -> Facts:
+    """Facts about a business: where it is registered (`chain`: its jurisdiction and those
+    above)."""
+    return Facts(
+        values={
+            "applicant": {
+                "age": None,
+                "residence": chain[0] if chain else None,
+                "residence_in": list(chain),
+                "level_of_assurance": None,
+                "loa_rank": None,
+                "is_business": True,
+                "credentials": {},
+            },
+            "today": today.isoformat(),
+        },
+        sources={"applicant.residence": "business register", "today": "system"},
     )
 
 

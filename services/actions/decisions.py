@@ -27,20 +27,33 @@ _CHAINS: dict[int, tuple[float, list[str]]] = {}
 _CHAIN_TTL_SECONDS = 300.0
 
 
-# Columns a decision never reads: leaving them out keeps the locking query cheap to build.
-_NOT_NEEDED_TO_DECIDE = [
-    f"service__{name}"
-    for base in ("summary", "description", "keywords")
-    for name in (base, f"{base}_en", f"{base}_th", f"{base}_zh_hans")
-] + [
-    "service__search_document",
-    "service__input_schema",
-    "service__prefill",
-    "service__prefill_legal_attributes",
-    "service__legal_basis",
-    "applicant__national_id",
-    "applicant__national_id_index",
-]
+# The columns a decision reads (and its outcome and notice): building the locking query over
+# these alone, not the hundred-odd columns of the four rows, halves its cost.
+_READ_TO_DECIDE = [
+    *(
+        f"{name}"
+        for name in (
+            "public_id", "reference", "service", "applicant", "business", "submitted_by",
+            "status", "data", "language", "round", "updated_at", "issued_credential",
+            "decided_by", "decided_at", "decision_reason", "deadline",
+        )
+    ),
+    *(
+        f"service__{name}"
+        for name in (
+            "code", "agency", "approval_mode", "manual_deadline", "output_credential_type",
+            "output_validity", "name", "name_en", "name_th", "name_zh_hans",
+        )
+    ),
+    *(
+        f"applicant__{name}"
+        for name in (
+            "user", "date_of_birth", "residence", "level_of_assurance", "attribute_sources",
+            "preferred_language", "pseudonym",
+        )
+    ),
+    "business__jurisdiction",
+]  # fmt: skip
 
 
 def rule_set_in_force(service: Service, at: datetime.datetime) -> RuleSet | None:
@@ -70,7 +83,9 @@ def _residence_chain(jurisdiction_id: int | None) -> list[str]:
 
 def facts_of_application(application: Application, today: datetime.date) -> rules.Facts:
     if application.business_id is not None:
-        return rules.facts_for(person=None, business=application.business, today=today)
+        business = application.business
+        assert business is not None  # noqa: S101 - business_id is set
+        return rules.facts_of_business(_residence_chain(business.jurisdiction_id), today)
     person = application.applicant
     if person is None:
         raise ValueError("An application's party is a person or a business.")
@@ -93,8 +108,8 @@ def decide_application(*, application_id: int) -> Application | None:
     with transaction.atomic():
         found = (
             Application.objects.select_for_update(of=("self",))
-            .select_related("service", "applicant", "business__jurisdiction")
-            .defer(*_NOT_NEEDED_TO_DECIDE)
+            .select_related("service", "applicant", "business")
+            .only(*_READ_TO_DECIDE)
             .filter(pk=application_id)
         )
         application = next(iter(found), None)
