@@ -87,9 +87,22 @@ class _Chosen:
 # Finding the service ------------------------------------------------------------------------
 
 
+_TEXTS_NOT_NEEDED_TO_APPLY = [
+    name
+    for base in ("summary", "description", "keywords")
+    for name in (base, f"{base}_en", f"{base}_th", f"{base}_zh_hans")
+] + ["search_document", "legal_basis"]
+
+
 def service_by_code(*, code: str, jurisdiction: str | None = None) -> Service:
     """The service with this code (in this jurisdiction, when several offer one)."""
-    services = Service.objects.select_related("jurisdiction").filter(code=code)
+    # The long texts and the search document are not needed to apply: leaving them out keeps
+    # this query, on the hot path of seconds approval, cheap to build and to read.
+    services = (
+        Service.objects.select_related("jurisdiction")
+        .defer(*_TEXTS_NOT_NEEDED_TO_APPLY)
+        .filter(code=code)
+    )
     if jurisdiction:
         services = services.filter(jurisdiction__code=jurisdiction)
     found = list(services[:2])
