@@ -71,8 +71,9 @@ def notify(
 
 def schedule_delivery() -> None:
     """Queue one delivery run for the messages committed in the next moment, not one task per
-    message: under load a run sends hundreds. A run missed in a race is made up by the
-    minute's sweep (PERIODIC_TASKS)."""
+    message: under load a run sends hundreds. Each run that sent something queues a follow-up
+    a moment later for what was committed meanwhile; the minute's sweep (PERIODIC_TASKS)
+    makes up any run missed in between."""
     from cityportal.notifications.tasks import deliver_pending_messages_task
 
     if cache.add(SCHEDULED_FLAG, 1, timeout=SCHEDULE_WINDOW_SECONDS):
@@ -87,10 +88,7 @@ def deliver_pending_messages(*, batch: int = DELIVERY_BATCH) -> int:
         done = _deliver_batch(batch)
         sent += done
         if done < batch:
-            cache.delete(SCHEDULED_FLAG)
-            # A message committed while the flag was still up found no run to join.
-            if not Message.objects.filter(delivery=Message.Delivery.PENDING).exists():
-                return sent
+            return sent
 
 
 @transaction.atomic
