@@ -8,7 +8,7 @@ services.actions; the transition table lives in services.states.
 
 import uuid
 from datetime import timedelta
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.conf import settings
 from django.core.validators import MinValueValidator
@@ -170,6 +170,20 @@ class Service(models.Model):
     search_document = models.TextField(editable=False, blank=True, default="")
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
     updated_at = models.DateTimeField(_("updated at"), auto_now=True)
+
+    if TYPE_CHECKING:  # the columns django-modeltranslation adds (services/translation.py)
+        name_en: str
+        name_th: str
+        name_zh_hans: str
+        summary_en: str
+        summary_th: str
+        summary_zh_hans: str
+        description_en: str
+        description_th: str
+        description_zh_hans: str
+        keywords_en: str
+        keywords_th: str
+        keywords_zh_hans: str
 
     class Meta:
         verbose_name = _("service")
@@ -341,6 +355,14 @@ class Check(models.Model):
         help_text=_("Shown to the applicant when the check fails; {{variable}} inserts a value."),
     )  # fmt: skip
     legal_basis = models.CharField(_("legal basis"), max_length=300, blank=True)
+
+    if TYPE_CHECKING:  # the columns django-modeltranslation adds (services/translation.py)
+        title_en: str
+        title_th: str
+        title_zh_hans: str
+        reason_template_en: str
+        reason_template_th: str
+        reason_template_zh_hans: str
 
     class Meta:
         verbose_name = _("check")

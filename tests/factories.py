@@ -17,6 +17,17 @@ from identity.models import (
 )
 from identity.national_id import cn_check_character, mask, th_check_digit
 from payments.models import Bill, Biller
+from services.models import (
+    Application,
+    Category,
+    Check,
+    EvidenceRequirement,
+    Fee,
+    LifeEvent,
+    RuleSet,
+    RuleTestCase,
+    Service,
+)
 
 _serial = itertools.count(1)
 
@@ -202,7 +213,7 @@ class BillFactory(factory.django.DjangoModelFactory[Bill]):
 # Services ----------------------------------------------------------------------------------
 
 
-class ServiceFactory(factory.django.DjangoModelFactory["Service"]):
+class ServiceFactory(factory.django.DjangoModelFactory[Service]):
     """An active service on automatic approval whose form asks for a number of children."""
 
     class Meta:
@@ -231,7 +242,7 @@ class ServiceFactory(factory.django.DjangoModelFactory["Service"]):
     )
 
 
-class RuleSetFactory(factory.django.DjangoModelFactory["RuleSet"]):
+class RuleSetFactory(factory.django.DjangoModelFactory[RuleSet]):
     class Meta:
         model = "services.RuleSet"
 
@@ -241,7 +252,7 @@ class RuleSetFactory(factory.django.DjangoModelFactory["RuleSet"]):
     effective_from = factory.LazyFunction(lambda: timezone.now() - datetime.timedelta(days=1))
 
 
-class CheckFactory(factory.django.DjangoModelFactory["Check"]):
+class CheckFactory(factory.django.DjangoModelFactory[Check]):
     """Adults only: rejects an applicant under 18."""
 
     class Meta:
@@ -261,7 +272,7 @@ class CheckFactory(factory.django.DjangoModelFactory["Check"]):
     legal_basis = "Test Act s. 1"
 
 
-class RuleTestCaseFactory(factory.django.DjangoModelFactory["RuleTestCase"]):
+class RuleTestCaseFactory(factory.django.DjangoModelFactory[RuleTestCase]):
     """An adult with one child: approved by CheckFactory's adult check."""
 
     class Meta:
@@ -274,7 +285,7 @@ class RuleTestCaseFactory(factory.django.DjangoModelFactory["RuleTestCase"]):
     expected_outcome = "approved"
 
 
-class ApplicationFactory(factory.django.DjangoModelFactory["Application"]):
+class ApplicationFactory(factory.django.DjangoModelFactory[Application]):
     """An application waiting for an officer, due in two days."""
 
     class Meta:
@@ -294,7 +305,7 @@ class ApplicationFactory(factory.django.DjangoModelFactory["Application"]):
 # Catalogue ---------------------------------------------------------------------------------
 
 
-class CategoryFactory(factory.django.DjangoModelFactory["Category"]):
+class CategoryFactory(factory.django.DjangoModelFactory[Category]):
     class Meta:
         model = "services.Category"
         django_get_or_create = ("code",)
@@ -305,7 +316,7 @@ class CategoryFactory(factory.django.DjangoModelFactory["Category"]):
     name_zh_hans = factory.Sequence(lambda n: f"类别 {n}")
 
 
-class LifeEventFactory(factory.django.DjangoModelFactory["LifeEvent"]):
+class LifeEventFactory(factory.django.DjangoModelFactory[LifeEvent]):
     class Meta:
         model = "services.LifeEvent"
         django_get_or_create = ("code",)
@@ -316,7 +327,7 @@ class LifeEventFactory(factory.django.DjangoModelFactory["LifeEvent"]):
     name_zh_hans = factory.Sequence(lambda n: f"人生事件 {n}")
 
 
-class FeeFactory(factory.django.DjangoModelFactory["Fee"]):
+class FeeFactory(factory.django.DjangoModelFactory[Fee]):
     class Meta:
         model = "services.Fee"
 
@@ -326,7 +337,7 @@ class FeeFactory(factory.django.DjangoModelFactory["Fee"]):
     valid_from = factory.LazyFunction(lambda: timezone.localdate() - datetime.timedelta(days=30))
 
 
-class EvidenceRequirementFactory(factory.django.DjangoModelFactory["EvidenceRequirement"]):
+class EvidenceRequirementFactory(factory.django.DjangoModelFactory[EvidenceRequirement]):
     class Meta:
         model = "services.EvidenceRequirement"
 

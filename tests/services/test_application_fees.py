@@ -126,6 +126,7 @@ def test_the_sweeper_moves_on_an_application_whose_paid_task_was_lost(
     # given a bill paid without the listener's task reaching the application
     apply(citizen_api, service)
     application = Application.objects.get()
+    assert application.bill is not None
     apply_payment_to_bill(bill=application.bill, amount_minor=25000)
     assert Application.objects.get().status == "awaiting_payment"
     # when
@@ -141,12 +142,16 @@ def test_fee_paid_is_harmless_twice_and_ignores_unpaid_bills(
 ):
     apply(citizen_api, service)
     application = Application.objects.get()
-    assert fee_paid(bill_id=application.bill_id).status == "awaiting_payment"  # not paid yet
-    apply_payment_to_bill(bill=application.bill, amount_minor=25000)
+    bill = application.bill
+    assert bill is not None
+    waiting = fee_paid(bill_id=bill.pk)
+    assert waiting is not None
+    assert waiting.status == "awaiting_payment"  # not paid yet
+    apply_payment_to_bill(bill=bill, amount_minor=25000)
     with django_capture_on_commit_callbacks(execute=True):
-        fee_paid(bill_id=application.bill_id)
+        fee_paid(bill_id=bill.pk)
     with django_capture_on_commit_callbacks(execute=True):
-        assert fee_paid(bill_id=application.bill_id) is None
+        assert fee_paid(bill_id=bill.pk) is None
     assert Application.objects.get().status == "approved"
     assert DecisionRecord.objects.count() == 1
     assert application.events.filter(to_status="checking").count() == 1

@@ -178,6 +178,7 @@ class TestApply:
     ):
         mandate = MandateFactory.create(representative=person, scope=["applications"])
         child = mandate.for_person
+        assert child is not None
         with django_capture_on_commit_callbacks(execute=True):
             response = apply(citizen_api, service, acting_for=f"person:{child.pk}")
         assert response.status_code == 201
@@ -566,7 +567,9 @@ class TestOfficerReview:
         assert response.json()["status"] == "approved"
         application = Application.objects.get()
         assert application.decided_by == "officer"
-        assert application.events.order_by("pk").last().actor_kind == "officer"
+        last = application.events.order_by("pk").last()
+        assert last is not None
+        assert last.actor_kind == "officer"
         assert Message.objects.filter(recipient=person, kind="application.approved").exists()
 
     def test_a_rejection_needs_a_reason(self, officer_api, in_review):

@@ -332,6 +332,7 @@ class TestSubmit:
         # given
         mandate = MandateFactory.create(representative=person, scope=["applications"])
         child = mandate.for_person
+        assert child is not None
         # when
         with django_capture_on_commit_callbacks(execute=True):
             response = _apply(citizen_api, acting_for=f"person:{child.pk}")
@@ -351,6 +352,7 @@ class TestSubmit:
     def test_without_a_mandate_nobody_applies_for_another(self, baby, citizen_api):
         # given: a mandate the citizen does not hold
         child = MandateFactory.create().for_person
+        assert child is not None
         # when
         response = _apply(citizen_api, acting_for=f"person:{child.pk}")
         # then

@@ -104,6 +104,7 @@ class TestRuns:
         assert set(offers.values_list("status", flat=True)) == {"offered"}
         assert all(offer.data == {} for offer in offers)
         offer = offers.first()
+        assert offer is not None
         assert offer.expires_at == offer.created_at + datetime.timedelta(days=90)
         assert offer.rule_set == run.rule_set
         assert Message.objects.filter(kind="offer.made").count() == 500
@@ -422,6 +423,7 @@ class TestAdmin:
     def test_offers_cannot_be_changed_in_admin(self, runs, officer_browser):
         # given
         offer = Offer.objects.filter(service=runs[0]).first()
+        assert offer is not None
         # when
         response = officer_browser.post(
             f"/admin/services/offer/{offer.pk}/change/", {"status": "accepted"}

@@ -121,6 +121,7 @@ def test_nothing_without_consent_or_legal_basis(citizen_api, person, service):
 def test_a_representative_gets_the_childs_values(service):
     mandate = MandateFactory.create(scope=["applications"])
     child = mandate.for_person
+    assert child is not None
     response = _prefill(
         client_for(mandate.representative.user), **{"X-Acting-For": f"person:{child.pk}"}
     )

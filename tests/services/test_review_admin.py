@@ -73,6 +73,7 @@ def test_the_queue_shows_waiting_applications_first_by_deadline_and_only_the_age
     assert response.status_code == 200
     assert _references(response) == [late.reference, soon.reference, later.reference, "A-DONE"]
     page = response.content.decode()
+    assert late.applicant is not None
     assert late.applicant.pseudonym in page
     assert str(late.applicant) not in page  # no names in the queue
 

@@ -407,5 +407,7 @@ def test_two_publishes_at_once_leave_one_rule_set_in_force(monkeypatch):
         if r.is_effective_at(now) and r.status == "published"
     ]
     assert len(in_force) == 1
-    assert rule_set_in_force(service, now).version == in_force[0]
+    current = rule_set_in_force(service, now)
+    assert current is not None
+    assert current.version == in_force[0]
     assert RuleSet.objects.filter(service=service, status="retired").count() == 2
