@@ -28,6 +28,8 @@ _OFFICER = (
     | _perms("services", "bundle", VIEW)
     | _perms("services", "offer", VIEW)
     | _perms("services", "offerrun", VIEW)
+    | _perms("complaints", "workingcalendar", VIEW)
+    | _perms("complaints", "publicholiday", VIEW)
 )
 # Supervisors manage their agency's services and approval rules.
 _SUPERVISOR = (
