@@ -5,6 +5,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
+from complaints.demo import seed_calendars
 from complaints.models import PublicHoliday, WorkingCalendar
 from complaints.sla import (
     Calendar,
@@ -15,6 +16,7 @@ from complaints.sla import (
     working_time_between,
     working_time_between_excluding,
 )
+from identity.demo import seed_jurisdictions
 from identity.models import Jurisdiction
 from tests.factories import CityFactory, JurisdictionFactory
 
@@ -261,3 +263,24 @@ def test_the_default_window_loads_current_holidays_only(province_with_calendar):
     assert date(2020, 4, 13) not in calendar.holidays
     assert calendar.holidays_from is not None
     assert calendar.holidays_until is not None
+
+
+@pytest.mark.django_db
+def test_demo_calendars_are_seeded_once_and_inherited_by_districts():
+    # given: the demo places, and the calendars seeded twice
+    seed_jurisdictions()
+    seed_calendars()
+    seed_calendars()
+    # when
+    window = (date(2026, 1, 1), date(2027, 12, 31))
+    si_phum = calendar_for(Jurisdiction.objects.get(code="th-si-phum"), window=window)
+    futian = calendar_for(Jurisdiction.objects.get(code="cn-futian"), window=window)
+    # then
+    assert WorkingCalendar.objects.count() == 2
+    assert PublicHoliday.objects.filter(date=date(2026, 4, 13)).get().name_th == "วันสงกรานต์"
+    # Songkran 2026 (Mon-Wed): a Friday request with one working day is due on Thursday
+    assert add_working_days(bkk(2026, 4, 10, 10), 1, si_phum) == bkk(2026, 4, 16, 16, 30)
+    # Visakha Bucha fell on Sunday 31 May 2026: Monday 1 June is its substitution day
+    assert not si_phum.is_working_day(date(2026, 6, 1))
+    # the National Day week in Shenzhen's Futian district
+    assert add_working_days(sha(2026, 9, 30, 15), 2, futian) == sha(2026, 10, 9, 18)

@@ -12,6 +12,7 @@ from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand
 from django.db import transaction
 
+from complaints.demo import seed_calendars
 from identity.adapters import mark_email_verified
 from identity.demo import DEMO_PASSWORD, seed_identity
 from payments.demo import seed_payments
@@ -54,4 +55,5 @@ class Command(BaseCommand):
         seed_identity(staff=staff)
         seed_payments()
         seed_services(staff=staff)
+        seed_calendars()
         self.stdout.write(self.style.SUCCESS("Demo data ready."))
