@@ -1,6 +1,7 @@
 """Fixtures shared by the whole suite.
 
-Markers: `postgres` (needs DATABASE_URL to be PostgreSQL), `redis` (needs REDIS_URL) and
+Markers: `postgres` (needs DATABASE_URL to be PostgreSQL), `sqlite` (the SQLite fallback of a
+PostgreSQL feature), `redis` (needs REDIS_URL) and
 `worker` (starts a real Celery worker against Redis). Without those services the marked tests
 are skipped with the reason shown in the summary (pytest -ra).
 """
@@ -35,10 +36,13 @@ def _is_postgres() -> bool:
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
     no_postgres = pytest.mark.skip(reason="needs PostgreSQL: set DATABASE_URL=postgres://…")
+    only_sqlite = pytest.mark.skip(reason="checks the SQLite fallback; this run is on PostgreSQL")
     no_redis = pytest.mark.skip(reason="needs Redis: set REDIS_URL=redis://…")
     for item in items:
         if "postgres" in item.keywords and not _is_postgres():
             item.add_marker(no_postgres)
+        if "sqlite" in item.keywords and _is_postgres():
+            item.add_marker(only_sqlite)
         if ("redis" in item.keywords or "worker" in item.keywords) and not settings.REDIS_URL:
             item.add_marker(no_redis)
 
