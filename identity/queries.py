@@ -24,6 +24,20 @@ def active_mandates_held_by(person: Person) -> QuerySet[Mandate]:
     )
 
 
+def parties_represented_by(person: Person, *, scope: str) -> tuple[list[int], list[int]]:
+    """Ids of the persons (`person` first) and businesses `person` may act for in `scope`:
+    themselves, and the parties of their active mandates covering it. One query."""
+    person_ids, business_ids = [person.pk], []
+    for mandate in active_mandates_held_by(person):
+        if not mandate.covers(scope):
+            continue
+        if mandate.for_person_id is not None:
+            person_ids.append(mandate.for_person_id)
+        if mandate.for_business_id is not None:
+            business_ids.append(mandate.for_business_id)
+    return person_ids, business_ids
+
+
 def mandates_visible_to(person: Person) -> QuerySet[Mandate]:
     """Mandates the person holds, and those given on their behalf."""
     return (

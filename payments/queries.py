@@ -10,24 +10,15 @@ linked to its account. Everything else is "not found".
 from django.db.models import Exists, OuterRef, Q, QuerySet
 
 from identity.models import ApiClient, Person
-from identity.queries import active_mandates_held_by
+from identity.queries import parties_represented_by
 from payments.models import Bill, Biller, BillerAccount
 
 MANDATE_SCOPE = "payments"
 
 
 def represented_parties(person: Person) -> tuple[list[int], list[int]]:
-    """Ids of the persons (`person` first) and businesses whose bills `person` may see: their own,
-    and those of an active mandate covering payments."""
-    person_ids, business_ids = [person.pk], []
-    for mandate in active_mandates_held_by(person):
-        if not mandate.covers(MANDATE_SCOPE):
-            continue
-        if mandate.for_person_id is not None:
-            person_ids.append(mandate.for_person_id)
-        if mandate.for_business_id is not None:
-            business_ids.append(mandate.for_business_id)
-    return person_ids, business_ids
+    """Ids of the persons (`person` first) and businesses whose bills `person` may see."""
+    return parties_represented_by(person, scope=MANDATE_SCOPE)
 
 
 def active_links() -> QuerySet[BillerAccount]:

@@ -13,23 +13,15 @@ from django.db.models import Q, QuerySet
 from django.utils import timezone
 
 from identity.models import Membership, Person
-from identity.queries import active_mandates_held_by
+from identity.queries import parties_represented_by
 from services.models import Application
 
 MANDATE_SCOPE = "applications"
 
 
 def represented_parties(person: Person) -> tuple[list[int], list[int]]:
-    """Ids of the persons (`person` first) and businesses `person` may apply for."""
-    person_ids, business_ids = [person.pk], []
-    for mandate in active_mandates_held_by(person):
-        if not mandate.covers(MANDATE_SCOPE):
-            continue
-        if mandate.for_person_id is not None:
-            person_ids.append(mandate.for_person_id)
-        if mandate.for_business_id is not None:
-            business_ids.append(mandate.for_business_id)
-    return person_ids, business_ids
+    """Ids of the persons (`person` first) and businesses whose applications `person` may see."""
+    return parties_represented_by(person, scope=MANDATE_SCOPE)
 
 
 def applications_of_citizen(person: Person) -> QuerySet[Application]:

@@ -13,7 +13,6 @@ from django.utils import timezone
 from django.utils.translation import gettext, override
 
 from identity.actions.credentials import issue_credential_on_decision
-from identity.models import Jurisdiction
 from services import notices, rules
 from services.actions.transitions import transition
 from services.models import Application, ApplicationEvent, DecisionRecord, RuleSet, Service
@@ -21,11 +20,6 @@ from services.models import Application, ApplicationEvent, DecisionRecord, RuleS
 logger = logging.getLogger(__name__)
 S = Application.Status
 SYSTEM = ApplicationEvent.ActorKind.SYSTEM
-
-# Jurisdictions change rarely; their chains (district → city → province) are kept per process.
-_CHAINS: dict[int, tuple[float, list[str]]] = {}
-_CHAIN_TTL_SECONDS = 300.0
-
 
 # The columns a decision reads (and its outcome and notice): building the locking query over
 # these alone, not the hundred-odd columns of the four rows, halves its cost.
@@ -68,24 +62,11 @@ def rule_set_in_force(service: Service, at: datetime.datetime) -> RuleSet | None
     )
 
 
-def _residence_chain(jurisdiction_id: int | None) -> list[str]:
-    if jurisdiction_id is None:
-        return []
-    now = timezone.now().timestamp()
-    cached = _CHAINS.get(jurisdiction_id)
-    if cached is None or cached[0] < now:
-        jurisdiction = Jurisdiction.objects.select_related("parent__parent").get(pk=jurisdiction_id)
-        chain = [j.code for j in jurisdiction.ancestors_and_self()]
-        cached = (now + _CHAIN_TTL_SECONDS, chain)
-        _CHAINS[jurisdiction_id] = cached
-    return cached[1]
-
-
 def facts_of_application(application: Application, today: datetime.date) -> rules.Facts:
     if application.business_id is not None:
         business = application.business
         assert business is not None  # noqa: S101 - business_id is set
-        return rules.facts_of_business(_residence_chain(business.jurisdiction_id), today)
+        return rules.facts_of_business(rules.jurisdiction_chain(business.jurisdiction_id), today)
     person = application.applicant
     if person is None:
         raise ValueError("An application's party is a person or a business.")
@@ -96,7 +77,7 @@ def facts_of_application(application: Application, today: datetime.date) -> rule
     return rules.facts_of_person(
         person,
         credentials=credentials,
-        residence_chain=_residence_chain(person.residence_id),
+        residence_chain=rules.jurisdiction_chain(person.residence_id),
         today=today,
     )
 
