@@ -92,6 +92,11 @@ PERIODIC_TASKS: dict[str, tuple[str, int, str]] = {
         1,
         IntervalSchedule.DAYS,
     ),
+    "Re-queue complaints whose routing task was lost": (
+        "complaints.tasks.requeue_unrouted_complaints_task",
+        1,
+        IntervalSchedule.MINUTES,
+    ),
 }
 
 

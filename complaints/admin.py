@@ -62,7 +62,7 @@ class WorkingCalendarForm(forms.ModelForm):
 class PublicHolidayInline(TranslationTabularInline):
     model = PublicHoliday
     extra = 1
-    fields = ("date", "name")
+    fields = ("date", "kind", "name")
     ordering = ("date",)
 
 

@@ -6,8 +6,8 @@ calendar (Thailand's Buddhist days; China's Spring Festival, Qingming, Dragon Bo
 Mid-Autumn) and China's whole holiday arrangement are announced year by year — the Thai
 Cabinet and China's State Council publish them, China's usually in November for the next year —
 so the 2027 dates are a projection to be checked against the announcement. China also moves
-some weekends to working days ("调休" make-up days, e.g. Saturday 28 February 2026); the calendar
-has no place for those yet, so they are listed in CHINA_MAKE_UP_WORKING_DAYS but not seeded.
+some weekends to working days ("调休" make-up days, e.g. Saturday 28 February 2026); those are
+seeded as make-up working days.
 """
 
 from datetime import date, time, timedelta
@@ -131,7 +131,7 @@ CHINA_HOLIDAYS: dict[date, Names] = (
     | _days(date(2027, 9, 15), date(2027, 9, 15), MID_AUTUMN)
     | _days(date(2027, 10, 1), date(2027, 10, 7), NATIONAL_DAY)
 )
-# Weekends worked in exchange ("调休上班"): not seeded, the calendar has no field for them yet.
+# Weekends worked in exchange ("调休上班").
 CHINA_MAKE_UP_WORKING_DAYS = [
     date(2026, 1, 4),
     date(2026, 2, 14),
@@ -142,6 +142,8 @@ CHINA_MAKE_UP_WORKING_DAYS = [
 ]
 
 # Jurisdiction code → (weekdays, working hours, holidays); cities and districts below inherit.
+MAKE_UP_NAME: Names = ("Make-up working day", "วันทำงานชดเชย", "调休上班")
+DEMO_MAKE_UP_DAYS: dict[str, list[date]] = {"cn-guangdong": CHINA_MAKE_UP_WORKING_DAYS}
 DEMO_CALENDARS: dict[str, tuple[list[int], tuple[time, time], dict[date, Names]]] = {
     "th-chiang-mai": ([0, 1, 2, 3, 4], (time(8, 30), time(16, 30)), THAILAND_HOLIDAYS),
     "cn-guangdong": ([0, 1, 2, 3, 4], (time(9), time(18)), CHINA_HOLIDAYS),
@@ -162,6 +164,18 @@ def seed_calendars() -> dict[str, WorkingCalendar]:
                 calendar=calendar,
                 date=day,
                 defaults={"name_en": en, "name_th": th, "name_zh_hans": zh},
+            )
+        en, th, zh = MAKE_UP_NAME
+        for day in DEMO_MAKE_UP_DAYS.get(code, []):
+            PublicHoliday.objects.update_or_create(
+                calendar=calendar,
+                date=day,
+                defaults={
+                    "kind": PublicHoliday.Kind.WORKING_DAY,
+                    "name_en": en,
+                    "name_th": th,
+                    "name_zh_hans": zh,
+                },
             )
         calendars[code] = calendar
     return calendars

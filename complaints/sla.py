@@ -6,7 +6,8 @@ saving rules; every arithmetic step on instants is done in UTC, and results are 
 
 The rules, in domain words:
 
-- **Working day**: a weekday listed in the calendar that is not a public holiday.
+- **Working day**: a weekday listed in the calendar that is not a public holiday, or a make-up
+  working day (a weekend day worked in exchange for a holiday bridge, as China does).
 - **Working time**: with working hours set, the hours `[day_starts, day_ends)` of working days;
   without them, the whole of each working day (24 hours, or its real length on a daylight saving
   change day).
@@ -29,6 +30,7 @@ Calendars hold the holidays of a bounded window of dates; asking about a day out
 ValueError rather than silently ignoring holidays. So do more than MAX_DAYS days of counting.
 """
 
+import time as time_module
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
@@ -62,6 +64,9 @@ class Calendar:
     time_zone: ZoneInfo
     working_weekdays: frozenset[int] = MONDAY_TO_FRIDAY
     holidays: frozenset[date] = field(default_factory=frozenset)
+    # Weekend days worked to make up for a holiday bridge (China's 调休): working days whatever
+    # their weekday.
+    extra_working_days: frozenset[date] = field(default_factory=frozenset)
     day_starts: time | None = None
     day_ends: time | None = None
     holidays_from: date | None = None
@@ -92,6 +97,8 @@ class Calendar:
                 f"holidays are loaded from {self.holidays_from} to {self.holidays_until}, "
                 f"not for {day}"
             )
+        if day in self.extra_working_days:
+            return True
         return day.weekday() in self.working_weekdays and day not in self.holidays
 
     def working_interval(self, day: date) -> tuple[datetime, datetime] | None:
@@ -138,13 +145,18 @@ def calendar_for(
     nearest = _nearest_working_calendar(jurisdiction)
     if nearest is None:
         return Calendar(time_zone=zone)
-    holidays = PublicHoliday.objects.filter(calendar=nearest, date__range=window).values_list(
-        "date", flat=True
+    exceptions = PublicHoliday.objects.filter(calendar=nearest, date__range=window).values_list(
+        "date", "kind"
     )
+    days_off: set[date] = set()
+    make_up_days: set[date] = set()
+    for day, kind in exceptions:
+        (make_up_days if kind == PublicHoliday.Kind.WORKING_DAY else days_off).add(day)
     return Calendar(
         time_zone=zone,
         working_weekdays=frozenset(nearest.working_weekdays),
-        holidays=frozenset(holidays),
+        holidays=frozenset(days_off),
+        extra_working_days=frozenset(make_up_days),
         day_starts=nearest.day_starts,
         day_ends=nearest.day_ends,
         holidays_from=window[0],
@@ -291,3 +303,24 @@ def _require_aware(at: datetime) -> datetime:
     if timezone.is_naive(at):
         raise ValueError("SLA instants must be time-zone aware")
     return at
+
+
+_CALENDAR_TTL_SECONDS = 60.0
+_calendars: dict[int, tuple[float, Calendar]] = {}
+
+
+def current_calendar(jurisdiction: Jurisdiction) -> Calendar:
+    """calendar_for with the default window, kept per process for a minute: routing and the
+    escalation sweep count many deadlines on the same few calendars, and a holiday edited in
+    admin takes effect within the minute."""
+    now = time_module.monotonic()
+    cached = _calendars.get(jurisdiction.pk)
+    if cached is not None and now - cached[0] < _CALENDAR_TTL_SECONDS:
+        return cached[1]
+    calendar = calendar_for(jurisdiction)
+    _calendars[jurisdiction.pk] = (now, calendar)
+    return calendar
+
+
+def clear_cache() -> None:
+    _calendars.clear()

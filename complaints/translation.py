@@ -2,9 +2,35 @@
 
 from modeltranslation.translator import TranslationOptions, register
 
-from complaints.models import PublicHoliday
+from complaints.models import (
+    ComplaintCategory,
+    District,
+    PublicHoliday,
+    Question,
+    QuestionChoice,
+)
 
 
 @register(PublicHoliday)
 class PublicHolidayTranslation(TranslationOptions):
+    fields = ("name",)
+
+
+@register(District)
+class DistrictTranslation(TranslationOptions):
+    fields = ("name",)
+
+
+@register(ComplaintCategory)
+class ComplaintCategoryTranslation(TranslationOptions):
+    fields = ("name", "description", "keywords")
+
+
+@register(Question)
+class QuestionTranslation(TranslationOptions):
+    fields = ("description", "datatype_description")
+
+
+@register(QuestionChoice)
+class QuestionChoiceTranslation(TranslationOptions):
     fields = ("name",)

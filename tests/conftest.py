@@ -49,13 +49,18 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
 
 @pytest.fixture(autouse=True)
 def _empty_cache() -> Iterator[None]:
-    from services.rules import clear_cache
+    from complaints import routing, sla
+    from services import rules
 
-    cache.clear()
-    clear_cache()
+    def clear() -> None:
+        cache.clear()
+        rules.clear_cache()
+        routing.clear_cache()
+        sla.clear_cache()
+
+    clear()
     yield
-    cache.clear()
-    clear_cache()
+    clear()
 
 
 @pytest.fixture

@@ -1,9 +1,18 @@
 import datetime
 import itertools
+from decimal import Decimal
 
 import factory
 from django.utils import timezone
 
+from complaints.models import (
+    Complaint,
+    ComplaintCategory,
+    District,
+    Question,
+    QuestionChoice,
+    RoutingRule,
+)
 from identity.models import (
     Agency,
     Business,
@@ -348,3 +357,91 @@ class EvidenceRequirementFactory(factory.django.DjangoModelFactory[EvidenceRequi
     name_zh_hans = "住址证明"
     accepts_upload = True
     is_required = True
+
+
+# Complaints --------------------------------------------------------------------------------
+
+
+def square(lon: float, lat: float, size: float = 0.01) -> dict[str, object]:
+    """A GeoJSON square with its south-west corner at (lon, lat)."""
+    ring = [[lon, lat], [lon + size, lat], [lon + size, lat + size], [lon, lat + size], [lon, lat]]
+    return {"type": "Polygon", "coordinates": [ring]}
+
+
+class ComplaintCategoryFactory(factory.django.DjangoModelFactory[ComplaintCategory]):
+    """A leaf category handled by a default agency within 5 working days."""
+
+    class Meta:
+        model = ComplaintCategory
+
+    jurisdiction = factory.SubFactory(CityFactory)
+    code = factory.Sequence(lambda n: f"category-{n}")
+    name = factory.Sequence(lambda n: f"Category {n}")
+    default_agency = factory.SubFactory(
+        AgencyFactory, jurisdiction=factory.SelfAttribute("..jurisdiction")
+    )
+    allows_anonymous = True
+
+
+class QuestionFactory(factory.django.DjangoModelFactory[Question]):
+    class Meta:
+        model = Question
+
+    category = factory.SubFactory(ComplaintCategoryFactory)
+    code = factory.Sequence(lambda n: f"question-{n}")
+    datatype = Question.Datatype.STRING
+    description = "What do you see?"
+
+
+class QuestionChoiceFactory(factory.django.DjangoModelFactory[QuestionChoice]):
+    class Meta:
+        model = QuestionChoice
+
+    question = factory.SubFactory(QuestionFactory, datatype=Question.Datatype.SINGLE)
+    key = factory.Sequence(lambda n: f"choice-{n}")
+    name = factory.Sequence(lambda n: f"Choice {n}")
+
+
+class DistrictFactory(factory.django.DjangoModelFactory[District]):
+    class Meta:
+        model = District
+
+    jurisdiction = factory.SubFactory(CityFactory)
+    code = factory.Sequence(lambda n: f"district-{n}")
+    name = factory.Sequence(lambda n: f"District {n}")
+    boundary = factory.LazyFunction(lambda: square(100.0, 13.0, 1.0))
+
+
+class RoutingRuleFactory(factory.django.DjangoModelFactory[RoutingRule]):
+    class Meta:
+        model = RoutingRule
+        skip_postgeneration_save = True
+
+    jurisdiction = factory.SubFactory(CityFactory)
+    priority = factory.Sequence(lambda n: n + 1)
+    name = factory.Sequence(lambda n: f"Rule {n}")
+    agency = factory.SubFactory(AgencyFactory, jurisdiction=factory.SelfAttribute("..jurisdiction"))
+
+    @factory.post_generation
+    def categories(self, create: bool, extracted: list[ComplaintCategory] | None) -> None:
+        if create and extracted:
+            self.categories.set(extracted)
+
+    @factory.post_generation
+    def districts(self, create: bool, extracted: list[District] | None) -> None:
+        if create and extracted:
+            self.districts.set(extracted)
+
+
+class ComplaintFactory(factory.django.DjangoModelFactory[Complaint]):
+    """A complaint as submitted by a signed-in citizen, not yet routed."""
+
+    class Meta:
+        model = Complaint
+
+    category = factory.SubFactory(ComplaintCategoryFactory)
+    jurisdiction = factory.SelfAttribute("category.jurisdiction")
+    reporter = factory.SubFactory(PersonFactory)
+    description = "The street light outside number 12 has been dark for a week."
+    latitude = factory.LazyFunction(lambda: Decimal("13.500000"))
+    longitude = factory.LazyFunction(lambda: Decimal("100.500000"))

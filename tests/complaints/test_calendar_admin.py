@@ -27,6 +27,7 @@ def calendar_form(jurisdiction_pk: int, **overrides: object) -> dict[str, object
         f"{INLINE}-MIN_NUM_FORMS": "0",
         f"{INLINE}-MAX_NUM_FORMS": "1000",
         f"{INLINE}-0-date": "2026-04-13",
+        f"{INLINE}-0-kind": "day_off",
         f"{INLINE}-0-name_en": "Songkran",
         f"{INLINE}-0-name_th": "วันสงกรานต์",
         f"{INLINE}-0-name_zh_hans": "宋干节",

@@ -284,3 +284,27 @@ def test_demo_calendars_are_seeded_once_and_inherited_by_districts():
     assert not si_phum.is_working_day(date(2026, 6, 1))
     # the National Day week in Shenzhen's Futian district
     assert add_working_days(sha(2026, 9, 30, 15), 2, futian) == sha(2026, 10, 9, 18)
+
+
+def test_a_make_up_working_day_counts_although_it_is_a_weekend(db):
+    # given: China's 2026 National Day week, bridged by working Saturday 10 October
+    province = JurisdictionFactory.create(time_zone="Asia/Shanghai")
+    calendar = WorkingCalendar.objects.create(
+        jurisdiction=province, working_weekdays=[0, 1, 2, 3, 4],
+        day_starts=time(9), day_ends=time(18),
+    )  # fmt: skip
+    for day in NATIONAL_DAY_2026:
+        PublicHoliday.objects.create(calendar=calendar, date=day, name="National Day")
+    PublicHoliday.objects.create(
+        calendar=calendar, date=date(2026, 10, 10), name="调休上班",
+        kind=PublicHoliday.Kind.WORKING_DAY,
+    )  # fmt: skip
+    loaded = calendar_for(province, window=(date(2026, 1, 1), date(2026, 12, 31)))
+
+    # when: received on the last holiday, due in 2 working days
+    deadline = add_working_days(sha(2026, 10, 7, 11), 2, loaded)
+
+    # then: Thursday 8 is the day of receipt; Friday 9 and Saturday 10 are the two days
+    assert loaded.is_working_day(date(2026, 10, 10))
+    assert not loaded.is_working_day(date(2026, 10, 11))
+    assert deadline == sha(2026, 10, 10, 18)

@@ -1,0 +1,1 @@
+"""Every change to a complaint goes through a function in this package."""

@@ -1,0 +1,91 @@
+"""Routing: the system sends a submitted complaint to an agency by the jurisdiction's rules,
+or to the dispatch queue; the dispatcher routes what the rules could not."""
+
+from typing import Any
+
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from complaints.actions.transitions import add_note, lock_complaint, transition
+from complaints.deadlines import first_contact_due, resolution_due
+from complaints.errors import InvalidComplaint
+from complaints.models import Complaint, ComplaintEvent
+from complaints.routing import routing_table
+from identity.models import Agency
+
+S = Complaint.Status
+A = ComplaintEvent.ActorKind
+
+
+@transaction.atomic
+def route_complaint(*, complaint_id: int) -> Complaint | None:
+    """Apply the jurisdiction's routing rules to a submitted complaint: the first matching
+    rule gives the agency; with none, the category's default agency; with neither, the
+    dispatch queue. Does nothing to a complaint that is no longer waiting to be routed, so a
+    redelivered task is harmless."""
+    complaint = Complaint.objects.select_for_update(of=("self",)).select_related(
+        "category", "jurisdiction"
+    ).filter(pk=complaint_id).first()  # fmt: skip
+    if complaint is None or complaint.status != S.SUBMITTED or complaint.dispatch_since:
+        return complaint
+    table = routing_table(complaint.jurisdiction)
+    rule = table.match(
+        category_id=complaint.category_id,
+        district_id=complaint.district_id,
+        at=complaint.created_at,
+        answers=complaint.answers,
+    )
+    if rule is not None:
+        note = _("Routed by rule “%(rule)s”.") % {"rule": rule.name}
+        return _route(complaint, agency_id=rule.agency_id, rule_id=rule.pk, note=note,
+                      actor_kind=A.SYSTEM)  # fmt: skip
+    default = complaint.category.default_agency
+    if default is not None and default.is_active:
+        note = _("Routed to the category's agency (no routing rule applied).")
+        return _route(complaint, agency_id=default.pk, rule_id=None, note=note,
+                      actor_kind=A.SYSTEM)  # fmt: skip
+    now = timezone.now()
+    complaint.dispatch_since = now
+    complaint.save(update_fields=["dispatch_since"])
+    add_note(
+        complaint, actor_kind=A.SYSTEM, is_public=False,
+        note=_("No routing rule applies; waiting for the dispatcher."),
+    )  # fmt: skip
+    return complaint
+
+
+@transaction.atomic
+def dispatch_complaint(
+    *, complaint: Complaint, agency: Agency, dispatcher: Any, note: str = ""
+) -> Complaint:
+    """The dispatcher sends a complaint waiting in the dispatch queue (never routed, or
+    rejected by an agency) to an agency of the jurisdiction or beneath it."""
+    complaint = lock_complaint(complaint.pk)
+    if complaint.dispatch_since is None:
+        raise InvalidComplaint(_("This complaint is not waiting for the dispatcher."))
+    chain = {j.pk for j in agency.jurisdiction.ancestors_and_self()}
+    if complaint.jurisdiction_id not in chain or not agency.is_active:
+        raise InvalidComplaint(_("Choose an active agency of this complaint's jurisdiction."))
+    return _route(
+        complaint, agency_id=agency.pk, rule_id=None, actor_kind=A.DISPATCHER,
+        actor=dispatcher, note=note or _("Routed by the dispatcher."),
+    )  # fmt: skip
+
+
+def _route(
+    complaint: Complaint, *, agency_id: int, rule_id: int | None, note: str, actor_kind: str,
+    actor: Any = None,
+) -> Complaint:  # fmt: skip
+    now = timezone.now()
+    changes: dict[str, Any] = {
+        "agency_id": agency_id,
+        "routing_rule_id": rule_id,
+        "routed_at": now,
+        "dispatch_since": None,
+    }
+    if complaint.resolution_due is None:  # the clock starts at submission, once
+        changes["first_contact_due"] = first_contact_due(complaint.category, complaint.created_at)
+        changes["resolution_due"] = resolution_due(complaint, complaint.created_at)
+    transition(complaint, S.ROUTED, actor_kind=actor_kind, actor=actor, note=note, **changes)
+    return complaint

@@ -1,0 +1,41 @@
+"""The complaints app's domain errors, each with a stable code (RFC 9457 `code`)."""
+
+from django.utils.translation import gettext_lazy as _
+
+from cityportal.errors import Conflict, DomainError, NotFound, PermissionDenied
+
+
+class ComplaintNotFound(NotFound):
+    code = "complaint_not_found"
+    title = _("No such complaint.")
+
+
+class CategoryNotFound(NotFound):
+    code = "category_not_found"
+    title = _("No such complaint category.")
+
+
+class TransitionNotAllowed(Conflict):
+    code = "invalid_transition"
+    title = _("The complaint cannot move to that status from its current one.")
+
+
+class NotHandlingAgency(PermissionDenied):
+    code = "not_handling_agency"
+    title = _("Only officers of the agency handling this complaint can do this.")
+
+
+class AnonymousNotAllowed(PermissionDenied):
+    code = "anonymous_not_allowed"
+    title = _("This category does not take anonymous reports; sign in to report it.")
+
+
+class InvalidComplaint(DomainError):
+    status = 422
+    code = "invalid_complaint"
+    title = _("The complaint cannot be accepted as given.")
+
+
+class RatingNotOpen(Conflict):
+    code = "rating_not_open"
+    title = _("This complaint cannot be rated now.")

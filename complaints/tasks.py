@@ -1,0 +1,45 @@
+"""Complaints tasks (queue `routing`). Each takes ids, re-reads its rows and returns early when
+there is nothing left to do; the actions hold the logic, so a redelivered task is harmless."""
+
+import datetime
+
+from celery import shared_task
+from django.utils import timezone
+
+from complaints.actions.notifications import notify_about_event
+from complaints.actions.routing import route_complaint
+from complaints.models import Complaint
+
+STUCK_AFTER = datetime.timedelta(minutes=1)
+BATCH = 500
+
+
+@shared_task(acks_late=True)
+def route_complaint_task(*, complaint_id: int) -> str:
+    """Route one submitted complaint by its jurisdiction's rules."""
+    complaint = route_complaint(complaint_id=complaint_id)
+    return complaint.status if complaint is not None else "missing"
+
+
+@shared_task(acks_late=True)
+def notify_complaint_event_task(*, event_id: int) -> int:
+    """Tell the reporter and followers about one public history entry."""
+    return notify_about_event(event_id=event_id)
+
+
+@shared_task(acks_late=True)
+def requeue_unrouted_complaints_task() -> int:
+    """Every minute: a complaint still `submitted`, and not in the dispatch queue, a minute
+    after submission lost its routing task (a worker died, the broker restarted); queue it
+    again."""
+    cutoff = timezone.now() - STUCK_AFTER
+    ids = list(
+        Complaint.objects.filter(
+            status=Complaint.Status.SUBMITTED, dispatch_since__isnull=True, created_at__lt=cutoff
+        )
+        .order_by("created_at")
+        .values_list("pk", flat=True)[:BATCH]
+    )
+    for complaint_id in ids:
+        route_complaint_task.delay(complaint_id=complaint_id)
+    return len(ids)
