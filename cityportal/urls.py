@@ -22,6 +22,7 @@ api_v1: list[URLPattern | URLResolver] = [
 
 urlpatterns = [
     re_path(r"^api/(?P<version>v1)/", include(api_v1)),
+    path("open311/v2/", include("complaints.open311.urls")),
     path("api/docs/", SpectacularSwaggerView.as_view(url="/api/v1/schema/"), name="swagger-ui"),
     path("api/redoc/", SpectacularRedocView.as_view(url="/api/v1/schema/"), name="redoc"),
     path("_allauth/", include("allauth.headless.urls")),

@@ -464,6 +464,9 @@ class ApiClient(models.Model):
         PERSONS_READ = "persons:read", _("read person records under consent")
         BILLS_WRITE = "bills:write", _("push bills")
         REFUNDS_WRITE = "refunds:write", _("refund payments")
+        OPEN311_WRITE = "open311:write", _("post Open311 service requests")
+        COMPLAINTS_READ = "complaints:read", _("read the agency's complaints")
+        COMPLAINTS_WRITE = "complaints:write", _("update the agency's complaints")
 
     agency = models.ForeignKey(
         Agency, verbose_name=_("agency"), on_delete=models.PROTECT, related_name="api_clients"

@@ -233,6 +233,8 @@ REST_FRAMEWORK = {
     "DEFAULT_THROTTLE_RATES": {
         "anon": env.str("THROTTLE_ANON_RATE", default="60/min"),
         "user": env.str("THROTTLE_USER_RATE", default="600/min"),
+        # Anonymous complaints, per client address (DRF ScopedRateThrottle).
+        "complaints_anonymous": env.str("THROTTLE_ANONYMOUS_COMPLAINTS_RATE", default="10/hour"),
     },
     # How many reverse proxies stand in front of the web processes; the client IP is read from
     # X-Forwarded-For only that far back, so a client cannot forge its own address.
@@ -280,6 +282,17 @@ SPECTACULAR_SETTINGS = {
 UPLOAD_MAX_BYTES = env.int("UPLOAD_MAX_BYTES", default=10 * 1024 * 1024)
 # Tasks queued (by name, with bill_id) when a bill raised by a service is paid.
 PAYMENTS_SERVICE_BILL_PAID_TASKS = ["services.payment_tasks.fee_paid_task"]
+
+# Complaints: photos per report and their size; the rating window after resolution; a result
+# score below this reopens the case for rework; reporters of complaints closed this long ago
+# are anonymised.
+COMPLAINTS_PHOTOS_MAX = env.int("COMPLAINTS_PHOTOS_MAX", default=5)
+COMPLAINTS_PHOTO_MAX_BYTES = env.int("COMPLAINTS_PHOTO_MAX_BYTES", default=8 * 1024 * 1024)
+COMPLAINTS_RATING_WINDOW = timedelta(days=env.int("COMPLAINTS_RATING_WINDOW_DAYS", default=7))
+COMPLAINTS_REWORK_BELOW_RESULT = env.int("COMPLAINTS_REWORK_BELOW_RESULT", default=3)
+COMPLAINTS_ANONYMISE_AFTER = timedelta(days=env.int("COMPLAINTS_ANONYMISE_AFTER_DAYS", default=365))
+# Open data shows locations rounded to this many decimal places (3 ≈ 110 m).
+COMPLAINTS_PUBLIC_LOCATION_DECIMALS = env.int("COMPLAINTS_PUBLIC_LOCATION_DECIMALS", default=3)
 
 # How long a stored Idempotency-Key answer is replayed before the key may be used afresh.
 IDEMPOTENCY_KEY_TTL = timedelta(hours=env.int("IDEMPOTENCY_KEY_TTL_HOURS", default=24))
