@@ -1,0 +1,3 @@
+"""Staff screens of the complaints app, one module per area."""
+
+from complaints.admin import calendars  # noqa: F401
