@@ -39,3 +39,9 @@ class InvalidComplaint(DomainError):
 class RatingNotOpen(Conflict):
     code = "rating_not_open"
     title = _("This complaint cannot be rated now.")
+
+
+class InvalidRating(DomainError):
+    status = 422
+    code = "invalid_rating"
+    title = _("The rating cannot be accepted as given.")
