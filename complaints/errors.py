@@ -45,3 +45,18 @@ class InvalidRating(DomainError):
     status = 422
     code = "invalid_rating"
     title = _("The rating cannot be accepted as given.")
+
+
+class ClockPaused(Conflict):
+    code = "clock_paused"
+    title = _("The complaint waits for the reporter; resume the clock first.")
+
+
+class ClockNotPaused(Conflict):
+    code = "clock_not_paused"
+    title = _("The complaint is not waiting for the reporter.")
+
+
+class NotDispatcher(PermissionDenied):
+    code = "not_dispatcher"
+    title = _("Only a dispatcher of this complaint's jurisdiction can do this.")
