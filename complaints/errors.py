@@ -60,3 +60,20 @@ class ClockNotPaused(Conflict):
 class NotDispatcher(PermissionDenied):
     code = "not_dispatcher"
     title = _("Only a dispatcher of this complaint's jurisdiction can do this.")
+
+
+class CitizensOnly(PermissionDenied):
+    code = "citizens_only"
+    title = _(
+        "Only citizens report complaints here; agency staff and integrators have their own ways in."
+    )
+
+
+class CannotFollowOwnComplaint(Conflict):
+    code = "own_complaint"
+    title = _("You reported this complaint; you hear about it already.")
+
+
+class ComplaintNotActive(Conflict):
+    code = "complaint_not_active"
+    title = _("This complaint is finished; it can no longer be followed.")
