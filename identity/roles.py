@@ -69,3 +69,26 @@ class RolePermissionBackend(BaseBackend):
 
     def has_module_perms(self, user_obj: Any, app_label: str) -> bool:
         return any(p.startswith(f"{app_label}.") for p in self.get_all_permissions(user_obj))
+
+
+# The complaints catalogue (complaints/admin/catalogue.py): every role looks at the categories,
+# questions, districts, routing rules and escalation ladders of its agency's jurisdiction and
+# those beneath it; supervisors manage them, except districts (platform administrators draw
+# the map every agency routes by).
+_COMPLAINT_CATALOGUE = (
+    "complaintcategory",
+    "question",
+    "questionchoice",
+    "routingrule",
+    "escalationlevel",
+)
+_CATALOGUE_VIEW = _perms("complaints", "district", VIEW).union(
+    *(_perms("complaints", model, VIEW) for model in _COMPLAINT_CATALOGUE)
+)
+_CATALOGUE_MANAGE = set[str]().union(
+    *(_perms("complaints", model, ADD, CHANGE, DELETE) for model in _COMPLAINT_CATALOGUE)
+)
+ROLE_PERMISSIONS = {
+    role: permissions | _CATALOGUE_VIEW | (_CATALOGUE_MANAGE if role == "supervisor" else set())
+    for role, permissions in ROLE_PERMISSIONS.items()
+}
