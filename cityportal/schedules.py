@@ -97,6 +97,21 @@ PERIODIC_TASKS: dict[str, tuple[str, int, str]] = {
         1,
         IntervalSchedule.MINUTES,
     ),
+    "Escalate overdue complaints": (
+        "complaints.escalation_tasks.escalate_overdue_complaints_task",
+        1,
+        IntervalSchedule.MINUTES,
+    ),
+    "Close resolved complaints nobody rated in time": (
+        "complaints.escalation_tasks.close_unrated_complaints_task",
+        15,
+        IntervalSchedule.MINUTES,
+    ),
+    "Anonymise complaints closed longer than the retention period": (
+        "complaints.escalation_tasks.anonymise_closed_complaints_task",
+        1,
+        IntervalSchedule.DAYS,
+    ),
 }
 
 

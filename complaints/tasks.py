@@ -6,6 +6,8 @@ import datetime
 from celery import shared_task
 from django.utils import timezone
 
+# Celery autodiscovery imports only complaints.tasks: the other task modules are imported below.
+from complaints import escalation_tasks  # noqa: F401
 from complaints.actions.notifications import notify_about_event
 from complaints.actions.routing import route_complaint
 from complaints.models import Complaint
