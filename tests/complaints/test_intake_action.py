@@ -40,6 +40,11 @@ def category() -> ComplaintCategory:
     return ComplaintCategoryFactory.create()
 
 
+@pytest.fixture(autouse=True)
+def _media(settings, tmp_path):
+    settings.MEDIA_ROOT = tmp_path
+
+
 def _png(size: tuple[int, int] = (20, 10)) -> SimpleUploadedFile:
     buffer = io.BytesIO()
     Image.new("RGB", size, "red").save(buffer, format="PNG")
