@@ -188,9 +188,9 @@ class ScopedCatalogueAdmin(admin.ModelAdmin):
     def formfield_for_foreignkey(self, db_field: Any, request: HttpRequest, **kwargs: Any) -> Any:
         scope = catalogue_scope(request)
         if db_field.related_model is Jurisdiction:
-            kwargs["queryset"] = scope.jurisdictions(editable=True)
+            kwargs.setdefault("queryset", scope.jurisdictions(editable=True))
         elif db_field.related_model is Agency:
-            kwargs["queryset"] = scope.agencies()
+            kwargs.setdefault("queryset", scope.agencies())
         return super().formfield_for_foreignkey(db_field, request, **kwargs)
 
     def _require_in_scope(self, request: HttpRequest, object_id: str) -> None:
