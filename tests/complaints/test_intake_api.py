@@ -34,7 +34,7 @@ def _media(settings, tmp_path):
 
 @pytest.fixture
 def category(agency) -> ComplaintCategory:
-    """Potholes in the agency's city, two districts covering 13–15°N, 100–101°E."""
+    """Potholes in the agency's city, two districts covering 13 to 15°N, 100 to 101°E."""
     city = agency.jurisdiction
     DistrictFactory.create(jurisdiction=city, code="north", boundary=square(100.0, 14.0, 1))
     DistrictFactory.create(jurisdiction=city, code="south", boundary=square(100.0, 13.0, 1))

@@ -99,7 +99,7 @@ def test_large_photos_are_scaled_down():
 
 
 def test_a_decompression_bomb_is_refused_before_it_is_decoded():
-    # given a tiny file of 8000 × 6000 one-bit pixels (48 megapixels)
+    # given a tiny file of 8000 by 6000 one-bit pixels (48 megapixels)
     buffer = io.BytesIO()
     Image.new("1", (8000, 6000)).save(buffer, format="PNG")
     assert len(buffer.getvalue()) < 100_000
