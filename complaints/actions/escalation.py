@@ -131,8 +131,8 @@ class Ladders:
 
 
 def steps_due(
-    ladder: Sequence[Step], *, deadline: datetime, done: Iterable[int], jurisdiction: Any,
-    now: datetime,
+    ladder: Sequence[Step], *, deadline: datetime, done: Iterable[int],
+    jurisdiction: Jurisdiction, now: datetime,
 ) -> list[Step]:  # fmt: skip
     """The rungs not yet recorded whose time has come, lowest first. A rung is never due
     before the one below it, so a ladder whose delays go down still climbs in order."""
@@ -163,15 +163,20 @@ def escalate_overdue_complaints(*, now: datetime | None = None, batch: int = BAT
             jurisdictions.update(Jurisdiction.objects.in_bulk(missing))
             done = _recorded_levels(deadline.reason, [row["pk"] for row in rows])
             for row in rows:
-                pending = steps_due(
-                    ladders.of(row["jurisdiction_id"]),
-                    deadline=row["due"],
-                    done=done.get((row["pk"], row["rework_count"]), ()),
-                    jurisdiction=jurisdictions[row["jurisdiction_id"]],
-                    now=now,
-                )
-                if pending:
-                    recorded += _escalate_one(row["pk"], deadline, ladders, now=now)
+                try:
+                    pending = steps_due(
+                        ladders.of(row["jurisdiction_id"]),
+                        deadline=row["due"],
+                        done=done.get((row["pk"], row["rework_count"]), ()),
+                        jurisdiction=jurisdictions[row["jurisdiction_id"]],
+                        now=now,
+                    )
+                    if pending:
+                        recorded += _escalate_one(row["pk"], deadline, ladders, now=now)
+                except ValueError:
+                    # A deadline the calendar cannot count from (older than the holidays it
+                    # holds) must not stop the sweep for every complaint behind it.
+                    logger.exception("Cannot escalate complaint %s", row["pk"])
     return recorded
 
 
@@ -235,7 +240,7 @@ def _escalate_one(pk: int, deadline: Deadline, ladders: Ladders, *, now: datetim
     everything is checked again on the locked row, which may have moved on meanwhile."""
     complaint = (
         Complaint.objects.select_for_update(of=("self",), skip_locked=True)
-        .select_related("category", "jurisdiction", "agency")
+        .select_related("jurisdiction", "agency")
         .filter(pk=pk)
         .first()
     )

@@ -344,3 +344,22 @@ def test_a_sweep_reads_in_bounded_batches_with_a_fixed_number_of_queries(
     # candidates their jurisdictions (first batch only) and recorded levels
     with django_assert_num_queries(2 + 1 + (1 + 1 + 1) + (1 + 1)):
         assert escalate_overdue_complaints(now=bkk(2026, 4, 21, 9), batch=2) == 0
+
+
+def test_a_deadline_the_calendar_cannot_count_from_does_not_stop_the_sweep(
+    ladder, category, caplog
+):
+    # given: a complaint whose deadline lies before the holidays the calendar holds (years
+    # ago), and one missed this week
+    ancient = _accepted(category)
+    Complaint.objects.filter(pk=ancient.pk).update(resolution_due=bkk(2019, 1, 4, 16, 30))
+    recent = _accepted(category)
+
+    # when
+    recorded = escalate_overdue_complaints(now=bkk(2026, 4, 20, 16, 30))
+
+    # then: the recent one is escalated, the ancient one is logged
+    assert recorded == 1
+    assert [level for *_, level, _target, _agency in _levels(recent)] == [1]
+    assert not ancient.escalations.exists()
+    assert f"Cannot escalate complaint {ancient.pk}" in caplog.text
