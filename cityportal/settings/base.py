@@ -271,6 +271,10 @@ SPECTACULAR_SETTINGS = {
         "ComplaintStatusEnum": "complaints.models.Complaint.Status",
         "ContactPreferenceEnum": "complaints.models.Complaint.ContactPreference",
         "CitizenComplaintActionEnum": "complaints.api.serializers.CITIZEN_ACTIONS",
+        "StaffComplaintActionEnum": "complaints.permissions.HANDLING_ACTIONS",
+        # Applications' allowed_actions (services/api/applications.py: applicant's and staff's),
+        # named here because complaints also have fields called allowed_actions.
+        "AllowedActionsEnum": ["edit", "submit", "withdraw", "pay", "request_review", "review"],
     },
     "COMPONENT_SPLIT_REQUEST": True,
     "SERVE_PERMISSIONS": ["rest_framework.permissions.AllowAny"],
