@@ -780,3 +780,14 @@ class Escalation(models.Model):
 
     def __str__(self) -> str:
         return f"{self.complaint_id} {self.reason} L{self.level}"
+
+
+class DispatchQueueComplaint(Complaint):
+    """The dispatcher's screen of complaints: those no rule could route and those an agency
+    rejected (dispatch_since set), across the jurisdiction. The same rows as Complaint; a proxy
+    so that the dispatch queue has its own admin page and permission."""
+
+    class Meta:
+        proxy = True
+        verbose_name = _("complaint waiting for dispatch")
+        verbose_name_plural = _("dispatch queue")

@@ -92,3 +92,21 @@ ROLE_PERMISSIONS = {
     role: permissions | _CATALOGUE_VIEW | (_CATALOGUE_MANAGE if role == "supervisor" else set())
     for role, permissions in ROLE_PERMISSIONS.items()
 }
+
+
+# Complaint handling (complaints/admin/complaints.py): every role reads the complaints it may
+# see, with their history and photos; nothing is edited in admin — changes go through the
+# handling actions. Supervisors read their agency's escalations; dispatchers have the dispatch
+# queue.
+_COMPLAINTS_READ = set[str]().union(
+    *(_perms("complaints", model, VIEW) for model in ("complaint", "complaintevent", "photo"))
+)
+_COMPLAINT_ROLE_PERMISSIONS = {
+    "officer": _COMPLAINTS_READ,
+    "supervisor": _COMPLAINTS_READ | _perms("complaints", "escalation", VIEW),
+    "dispatcher": _COMPLAINTS_READ | _perms("complaints", "dispatchqueuecomplaint", VIEW),
+}
+ROLE_PERMISSIONS = {
+    role: permissions | _COMPLAINT_ROLE_PERMISSIONS.get(role, set())
+    for role, permissions in ROLE_PERMISSIONS.items()
+}

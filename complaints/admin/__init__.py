@@ -2,3 +2,4 @@
 
 from complaints.admin import calendars  # noqa: F401
 from complaints.admin import catalogue  # noqa: F401
+from complaints.admin import complaints  # noqa: F401

@@ -1,0 +1,731 @@
+"""Staff screens for complaints.
+
+- Complaints: an officer's queue of their agency's complaints, earliest resolution deadline
+  first (so the overdue ones lead), open ones by default. A complaint's page is read-only: the
+  report, its photos and place (with a map link), the deadlines and the whole history, and the
+  reporter's contact details for the handling agency only. Accept, start, resolve, reject,
+  transfer, mark duplicate, wait for the reporter and notes are buttons that open a short form
+  and call the same actions as the staff API (complaints.actions.handling).
+- Dispatch queue: for dispatchers, the complaints no rule could route and those an agency
+  rejected, across their jurisdiction, longest waiting first; "route to an agency" calls
+  complaints.actions.routing.dispatch_complaint (through dispatch_to_agency).
+- Escalations: for supervisors, the escalations of their agency's complaints, read-only.
+
+Staff of other agencies see nothing: not in the lists, and "not found" for the pages. Every
+opening of a complaint's page is written to the reporter's access log. Nobody adds, edits or
+deletes complaints here.
+"""
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from functools import cached_property
+from typing import Any
+
+from django import forms
+from django.contrib import admin, messages
+from django.contrib.admin.utils import unquote
+from django.core.paginator import Paginator
+from django.db.models import BooleanField, Case, ExpressionWrapper, Q, QuerySet, Value, When
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
+from django.template.response import TemplateResponse
+from django.urls import path, reverse
+from django.utils import timezone
+from django.utils.html import format_html, format_html_join
+from django.utils.safestring import SafeString
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
+
+from cityportal.errors import DomainError
+from complaints import permissions
+from complaints.actions import handling
+from complaints.models import (
+    Complaint,
+    ComplaintCategory,
+    ComplaintEvent,
+    DispatchQueueComplaint,
+    District,
+    Escalation,
+)
+from complaints.states import OPEN
+from identity.models import AccessLogEntry, Agency
+
+RED = "#ba2121"
+S = Complaint.Status
+
+
+def describe(error: DomainError) -> str:
+    """A refusal in one line: its per-field details when it has them, else its detail."""
+    details = [str(e["detail"]) for e in error.extra.get("errors", [])]
+    return " ".join(details) if details else str(error.detail)
+
+
+class CappedCountPaginator(Paginator):
+    """Counts at most CAP rows: with a million complaints a full COUNT(*) would cost more than
+    the page itself. Past the cap, the last pages are not offered; filters narrow the list."""
+
+    CAP = 10_000
+
+    @cached_property
+    def count(self) -> int:
+        queryset: QuerySet[Any] = self.object_list  # type: ignore[assignment]  # a changelist
+        return queryset.order_by()[: self.CAP].count()
+
+
+# Filters -------------------------------------------------------------------------------------
+
+
+class QueueFilter(admin.SimpleListFilter):
+    """The open complaints unless asked otherwise: the queue is the work still to do."""
+
+    title = _("status")
+    parameter_name = "queue"
+
+    def lookups(self, request: HttpRequest, model_admin: Any) -> list[tuple[str, Any]]:
+        return [("open", _("open (the queue)")), *S.choices, ("all", _("all"))]
+
+    def value(self) -> str:
+        return str(super().value() or "open")
+
+    def choices(self, changelist: Any) -> Any:
+        for lookup, title in self.lookup_choices:
+            yield {
+                "selected": self.value() == str(lookup),
+                "query_string": changelist.get_query_string({self.parameter_name: lookup}),
+                "display": title,
+            }
+
+    def queryset(self, request: HttpRequest, queryset: QuerySet[Any]) -> QuerySet[Any]:
+        value = self.value()
+        if value == "all":
+            return queryset
+        if value == "open":
+            return queryset.filter(status__in=sorted(OPEN))
+        return queryset.filter(status=value)
+
+
+class OverdueFilter(admin.SimpleListFilter):
+    """For supervisors: open complaints past their resolution deadline."""
+
+    title = _("deadline")
+    parameter_name = "overdue"
+
+    def lookups(self, request: HttpRequest, model_admin: Any) -> list[tuple[str, Any]]:
+        if not (request.user.is_superuser or permissions.staff_scope(request.user).supervising):
+            return []
+        return [("yes", _("overdue")), ("no", _("not overdue"))]
+
+    def queryset(self, request: HttpRequest, queryset: QuerySet[Any]) -> QuerySet[Any]:
+        overdue = Q(
+            status__in=sorted(OPEN), paused_at__isnull=True, resolution_due__lt=timezone.now()
+        )
+        if self.value() == "yes":
+            return queryset.filter(overdue)
+        if self.value() == "no":
+            return queryset.exclude(overdue)
+        return queryset
+
+
+def _jurisdictions_around(request: HttpRequest) -> list[int] | None:
+    """The jurisdictions of the user's agencies, those above and those beneath (None: all)."""
+    scope = permissions.staff_scope(request.user)
+    if scope.is_superuser:
+        return None
+    ids = set(scope.dispatching)
+    for agency in Agency.objects.filter(pk__in=scope.reading).select_related("jurisdiction"):
+        ids |= {j.pk for j in agency.jurisdiction.ancestors_and_self()}
+        ids |= permissions.jurisdictions_beneath({agency.jurisdiction_id})
+    return sorted(ids)
+
+
+class CategoryFilter(admin.SimpleListFilter):
+    title = _("category")
+    parameter_name = "category"
+
+    def lookups(self, request: HttpRequest, model_admin: Any) -> list[tuple[str, Any]]:
+        categories = ComplaintCategory.objects.filter(children__isnull=True)
+        around = _jurisdictions_around(request)
+        if around is not None:
+            categories = categories.filter(jurisdiction_id__in=around)
+        return [(str(c.pk), c.name) for c in categories.order_by("name")]
+
+    def queryset(self, request: HttpRequest, queryset: QuerySet[Any]) -> QuerySet[Any]:
+        return queryset.filter(category_id=self.value()) if self.value() else queryset
+
+
+class DistrictFilter(admin.SimpleListFilter):
+    title = _("district")
+    parameter_name = "district"
+
+    def lookups(self, request: HttpRequest, model_admin: Any) -> list[tuple[str, Any]]:
+        districts = District.objects.all()
+        around = _jurisdictions_around(request)
+        if around is not None:
+            districts = districts.filter(jurisdiction_id__in=around)
+        return [(str(d.pk), d.name) for d in districts.order_by("name")]
+
+    def queryset(self, request: HttpRequest, queryset: QuerySet[Any]) -> QuerySet[Any]:
+        return queryset.filter(district_id=self.value()) if self.value() else queryset
+
+
+# The history ---------------------------------------------------------------------------------
+
+
+class ComplaintEventInline(admin.TabularInline):
+    model = ComplaintEvent
+    fields = ("at", "from_status", "to_status", "actor_kind", "actor", "agency", "note", "shown")
+    readonly_fields = fields
+    ordering = ("at", "pk")
+    extra = 0
+    can_delete = False
+    verbose_name_plural = _("history")
+
+    def get_queryset(self, request: HttpRequest) -> QuerySet[ComplaintEvent]:
+        return super().get_queryset(request).select_related("actor", "agency")
+
+    @admin.display(description=_("shown to the reporter"), boolean=True)
+    def shown(self, event: ComplaintEvent) -> bool:
+        return event.is_public
+
+    def has_view_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return request.user.has_perm("complaints.view_complaintevent")
+
+    def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+
+# The forms behind the buttons ----------------------------------------------------------------
+
+
+def _text(label: Any, *, required: bool = True, help_text: Any = "") -> forms.CharField:
+    return forms.CharField(
+        label=label,
+        required=required,
+        max_length=4000,
+        help_text=help_text,
+        widget=forms.Textarea(attrs={"rows": 3, "cols": 60}),
+    )
+
+
+class AcceptForm(forms.Form):
+    note = _text(_("How was the reporter contacted?"))
+
+
+class StartForm(forms.Form):
+    note = _text(_("Note for the reporter"), required=False)
+
+
+class ResolveForm(forms.Form):
+    note = _text(_("What was done"), help_text=_("The reporter reads it and rates it."))
+
+
+class RejectForm(forms.Form):
+    reason = _text(_("Why is it not your agency's?"))
+
+
+class _AgencyForm(forms.Form):
+    def __init__(self, *args: Any, complaint: Complaint | None = None, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        agencies = Agency.objects.filter(is_active=True).order_by("name")
+        if complaint is not None:
+            chain = [j.pk for j in complaint.jurisdiction.ancestors_and_self()]
+            agencies = agencies.filter(jurisdiction_id__in=chain)
+            if complaint.agency_id is not None:
+                agencies = agencies.exclude(pk=complaint.agency_id)
+        field = self.fields["agency"]
+        assert isinstance(field, forms.ModelChoiceField)  # noqa: S101 - declared below
+        field.queryset = agencies
+
+
+class TransferForm(_AgencyForm):
+    agency: "forms.ModelChoiceField[Agency]" = forms.ModelChoiceField(
+        queryset=Agency.objects.none(), label=_("To agency")
+    )
+    reason = _text(_("Why should that agency handle it?"))
+
+
+class DuplicateForm(forms.Form):
+    original = forms.CharField(
+        label=_("Tracking number of the original"), max_length=16, help_text="C-XXXX-XXXX"
+    )
+    note = _text(_("Note for the reporter"), required=False)
+
+
+class PauseForm(forms.Form):
+    question = _text(_("Question to the reporter"))
+
+
+class ResumeForm(forms.Form):
+    note = _text(_("Note for the reporter"), required=False)
+
+
+class ProgressNoteForm(forms.Form):
+    note = _text(_("Note"))
+    is_public = forms.BooleanField(
+        label=_("Shown to the reporter and followers"), required=False, initial=True
+    )
+
+
+class DispatchForm(_AgencyForm):
+    agency: "forms.ModelChoiceField[Agency]" = forms.ModelChoiceField(
+        queryset=Agency.objects.none(), label=_("Route to agency")
+    )
+    note = _text(_("Note"), required=False)
+
+
+@dataclass(frozen=True)
+class Handling:
+    """One button on a complaint's page: its form, and the action it calls."""
+
+    label: Any
+    form: type[forms.Form]
+    perform: Callable[[Any, Complaint, dict[str, Any]], Complaint]
+
+
+HANDLINGS: dict[str, Handling] = {
+    "accept": Handling(
+        _("Accept (first contact made)"), AcceptForm,
+        lambda by, c, d: handling.accept_complaint(complaint=c, by=by, note=d["note"]),
+    ),
+    "start": Handling(
+        _("Start work"), StartForm,
+        lambda by, c, d: handling.start_work(complaint=c, by=by, note=d["note"]),
+    ),
+    "resolve": Handling(
+        _("Resolve"), ResolveForm,
+        lambda by, c, d: handling.resolve_complaint(complaint=c, by=by, note=d["note"]),
+    ),
+    "reject": Handling(
+        _("Reject (not ours)"), RejectForm,
+        lambda by, c, d: handling.reject_complaint(complaint=c, by=by, reason=d["reason"]),
+    ),
+    "transfer": Handling(
+        _("Transfer"), TransferForm,
+        lambda by, c, d: handling.transfer_complaint(
+            complaint=c, by=by, agency=d["agency"], reason=d["reason"]
+        ),
+    ),
+    "duplicate": Handling(
+        _("Mark duplicate"), DuplicateForm,
+        lambda by, c, d: handling.mark_duplicate(
+            complaint=c, by=by, original=handling.original_by_number(d["original"]),
+            note=d["note"],
+        ),
+    ),
+    "pause": Handling(
+        _("Wait for the reporter"), PauseForm,
+        lambda by, c, d: handling.pause_clock(complaint=c, by=by, question=d["question"]),
+    ),
+    "resume": Handling(
+        _("Resume the clock"), ResumeForm,
+        lambda by, c, d: handling.resume_clock(complaint=c, by=by, note=d["note"]),
+    ),
+    "notes": Handling(
+        _("Add a note"), ProgressNoteForm,
+        lambda by, c, d: handling.add_progress_note(
+            complaint=c, by=by, note=d["note"], is_public=d["is_public"]
+        ),
+    ),
+    "dispatch": Handling(
+        _("Route to an agency"), DispatchForm,
+        lambda by, c, d: handling.dispatch_to_agency(
+            complaint=c, by=by, agency=d["agency"], note=d["note"]
+        ),
+    ),
+}  # fmt: skip
+
+
+# The complaint's page, shared by the queue and the dispatch queue ------------------------------
+
+
+class _ComplaintScreen(admin.ModelAdmin):
+    """A read-only complaint page with its handling buttons."""
+
+    change_form_template = "admin/complaints/complaint/change_form.html"
+    handle_template = "admin/complaints/complaint/handle.html"
+    # The buttons this screen offers (those the user may use now are shown).
+    handlings: tuple[str, ...] = ()
+    inlines = [ComplaintEventInline]
+    paginator = CappedCountPaginator
+    show_full_result_count = False
+    list_per_page = 50
+    search_fields = ("tracking_number",)
+    search_help_text = _("A tracking number, e.g. C-7KQ4-M9XA.")
+
+    readonly_fields = (
+        "tracking_number", "status", "category", "agency", "district", "description",
+        "address", "place", "answers_list", "channel", "created_at", "first_contact_due",
+        "accepted_at", "resolution_due", "deadline", "paused_at", "escalation_level",
+        "rework_count", "resolved_at", "resolved_on_time", "resolution_note", "duplicate_of",
+        "routed_at", "dispatch_since", "photo_thumbnails", "reporter_contact",
+    )  # fmt: skip
+    base_fieldsets: Any = (
+        (None, {"fields": (
+            ("tracking_number", "status"), ("category", "agency", "district"), "description",
+            ("address", "place"), "answers_list", ("channel", "created_at"),
+        )}),
+        (_("Deadlines"), {"fields": (
+            ("first_contact_due", "accepted_at"), ("resolution_due", "deadline"),
+            ("paused_at", "escalation_level", "rework_count"),
+            ("resolved_at", "resolved_on_time"), "resolution_note", "duplicate_of",
+            ("routed_at", "dispatch_since"),
+        )}),
+        (_("Photos"), {"fields": ("photo_thumbnails",)}),
+    )  # fmt: skip
+    contact_fieldset: Any = (_("Reporter's contact"), {"fields": ("reporter_contact",)})
+
+    def get_fieldsets(self, request: HttpRequest, obj: Any = None) -> Any:
+        if obj is not None and permissions.can_see_contact(request.user, obj):
+            return (*self.base_fieldsets, self.contact_fieldset)
+        return self.base_fieldsets
+
+    def get_object(self, request: HttpRequest, object_id: str, from_field: Any = None) -> Any:
+        complaint = super().get_object(request, object_id, from_field)
+        if complaint is not None:
+            # The contact column is filled only when the fieldset is shown (get_fieldsets).
+            complaint.contact_is_visible = permissions.can_see_contact(request.user, complaint)
+        return complaint
+
+    def get_search_results(
+        self, request: HttpRequest, queryset: QuerySet[Any], search_term: str
+    ) -> tuple[QuerySet[Any], bool]:
+        term = search_term.strip().upper()
+        return (queryset.filter(tracking_number=term) if term else queryset), False
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False  # every change goes through the handling actions
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    # Columns and fields -----------------------------------------------------------------------
+
+    @admin.display(description=_("deadline"), ordering="resolution_due")
+    def deadline(self, complaint: Complaint) -> SafeString:
+        due = complaint.resolution_due
+        shown = format_html(
+            "{}", timezone.localtime(due).strftime("%Y-%m-%d %H:%M") if due else "—"
+        )
+        if permissions.is_overdue(complaint, now=timezone.now()):
+            return format_html('{} <strong style="color:{}">{}</strong>', shown, RED, _("overdue"))
+        if complaint.paused_at is not None:
+            return format_html("{} <em>{}</em>", shown, _("waiting for the reporter"))
+        return shown
+
+    @admin.display(description=_("place"))
+    def place(self, complaint: Complaint) -> SafeString:
+        if not complaint.has_location:
+            return format_html("{}", "—")
+        return format_html(
+            '{}, {} (<a href="{}" target="_blank" rel="noopener">{}</a>)',
+            complaint.latitude, complaint.longitude, permissions.map_url(complaint), _("map"),
+        )  # fmt: skip
+
+    @admin.display(description=_("answers"))
+    def answers_list(self, complaint: Complaint) -> SafeString:
+        if not complaint.answers:
+            return format_html("{}", "—")
+        rows = format_html_join(
+            "", "<li><code>{}</code>: {}</li>", sorted(complaint.answers.items())
+        )
+        return format_html("<ul>{}</ul>", rows)
+
+    @admin.display(description=_("photos"))
+    def photo_thumbnails(self, complaint: Complaint) -> SafeString:
+        photos = list(complaint.photos.all())
+        if not photos:
+            return format_html("{}", _("None."))
+        return format_html_join(
+            " ",
+            '<a href="{}" target="_blank" rel="noopener"><img src="{}" alt="{}" '
+            'style="max-height:120px;max-width:160px"></a>',
+            ((p.image.url, p.image.url, p.image.name) for p in photos),
+        )
+
+    @admin.display(description=_("contact"))
+    def reporter_contact(self, complaint: Complaint) -> SafeString:
+        if not getattr(complaint, "contact_is_visible", False):
+            return format_html("{}", "—")
+        contact = permissions.contact_of(complaint)
+        return format_html(
+            "{}<br>{}<br>{}<br><small>{}: {}</small>",
+            contact["name"] or "—", contact["email"] or "—", contact["phone"] or "—",
+            _("prefers"), complaint.get_contact_preference_display(),
+        )  # fmt: skip
+
+    # The page, its buttons, and the forms behind them -----------------------------------------
+
+    def get_urls(self) -> list[Any]:
+        opts = self.model._meta
+        handle = path(
+            "<path:object_id>/handle/<str:action>/",
+            self.admin_site.admin_view(self.handle_view),
+            name=f"{opts.app_label}_{opts.model_name}_handle",
+        )
+        return [handle, *super().get_urls()]
+
+    def _url(self, name: str, *args: Any) -> str:
+        opts = self.model._meta
+        return reverse(f"admin:{opts.app_label}_{opts.model_name}_{name}", args=args)
+
+    def _found(self, request: HttpRequest, object_id: str) -> Complaint:
+        complaint = self.get_object(request, unquote(object_id))
+        if complaint is None or not self.has_view_permission(request, complaint):
+            raise Http404(gettext("No such complaint."))
+        return complaint
+
+    def change_view(
+        self, request: HttpRequest, object_id: str, form_url: str = "", extra_context: Any = None
+    ) -> HttpResponse:
+        complaint = self._found(request, object_id)
+        allowed = permissions.handling_actions(request.user, complaint)
+        buttons = [
+            (HANDLINGS[name].label, self._url("handle", complaint.pk, name))
+            for name in self.handlings
+            if name in allowed
+        ]
+        context = {**(extra_context or {}), "handling_buttons": buttons}
+        response = super().change_view(request, object_id, form_url, context)
+        if request.method == "GET" and response.status_code == 200:
+            handling.record_staff_read(
+                complaint=complaint, user=request.user, channel=AccessLogEntry.Channel.ADMIN
+            )
+        return response
+
+    def handle_view(self, request: HttpRequest, object_id: str, action: str) -> HttpResponse:
+        """The form behind a button (GET), and the action it calls (POST; the admin checks
+        the CSRF token). A refusal is shown on the form, and nothing changes."""
+        complaint = self._found(request, object_id)
+        if action not in self.handlings:
+            raise Http404(gettext("No such action."))
+        chosen = HANDLINGS[action]
+        page = self._url("change", complaint.pk)
+        data = request.POST if request.method == "POST" else None
+        form = (
+            chosen.form(data, complaint=complaint)
+            if issubclass(chosen.form, _AgencyForm)
+            else chosen.form(data)
+        )
+        if request.method == "POST" and form.is_valid():
+            try:
+                done = chosen.perform(request.user, complaint, form.cleaned_data)
+            except DomainError as error:
+                self._show_refusal(form, error)
+            else:
+                self.message_user(
+                    request,
+                    gettext("%(number)s: %(action)s — done; it is now %(status)s.")
+                    % {
+                        "number": done.tracking_number,
+                        "action": chosen.label,
+                        "status": done.get_status_display(),
+                    },
+                    messages.SUCCESS,
+                )
+                still_visible = self.get_queryset(request).filter(pk=complaint.pk).exists()
+                return HttpResponseRedirect(page if still_visible else self._url("changelist"))
+        elif request.method == "GET" and action not in permissions.handling_actions(
+            request.user, complaint
+        ):
+            self.message_user(
+                request,
+                gettext("%(action)s is not possible for %(number)s now.")
+                % {"action": chosen.label, "number": complaint.tracking_number},
+                messages.WARNING,
+            )
+            return HttpResponseRedirect(page)
+        return self._form_page(
+            request, form, title=f"{complaint.tracking_number}: {chosen.label}",
+            submit=chosen.label, back=page, complaint=complaint,
+        )  # fmt: skip
+
+    def _show_refusal(self, form: forms.Form, error: DomainError) -> None:
+        placed = False
+        for entry in error.extra.get("errors", []):
+            if entry.get("field") in form.fields:
+                form.add_error(entry["field"], str(entry["detail"]))
+                placed = True
+        if not placed:
+            form.add_error(None, describe(error))
+
+    def _form_page(
+        self,
+        request: HttpRequest,
+        form: forms.Form,
+        *,
+        title: str,
+        submit: Any,
+        back: str,
+        complaint: Complaint | None = None,
+        selected: list[str] | None = None,
+        bulk_action: str = "",
+    ) -> TemplateResponse:
+        context = {
+            **self.admin_site.each_context(request),
+            "opts": self.model._meta,
+            "title": title,
+            "form": form,
+            "submit_label": submit,
+            "back_url": back,
+            "complaint": complaint,
+            "selected": selected or [],
+            "bulk_action": bulk_action,
+        }
+        return TemplateResponse(request, self.handle_template, context)
+
+
+@admin.register(Complaint)
+class ComplaintAdmin(_ComplaintScreen):
+    handlings = (
+        "accept", "start", "resolve", "reject", "transfer", "duplicate", "pause", "resume",
+        "notes",
+    )  # fmt: skip
+    list_display = ("tracking_number", "category", "status", "deadline", "district")
+    list_select_related = ("category", "district")
+    list_filter = (QueueFilter, OverdueFilter, CategoryFilter, DistrictFilter)
+    sortable_by = ("deadline",)
+    actions = ["start_work"]
+
+    def get_queryset(self, request: HttpRequest) -> QuerySet[Complaint]:
+        return permissions.complaints_of_staff(request.user).select_related(
+            "category", "district", "agency", "jurisdiction", "reporter", "duplicate_of"
+        )
+
+    def get_ordering(self, request: HttpRequest) -> Any:
+        # Earliest deadline first: among open complaints the overdue ones lead.
+        return ("resolution_due", "id")
+
+    @admin.action(description=_("Start work on the selected complaints"))
+    def start_work(self, request: HttpRequest, queryset: QuerySet[Complaint]) -> None:
+        for complaint in queryset:
+            try:
+                handling.start_work(complaint=complaint, by=request.user)
+            except DomainError as error:
+                self.message_user(
+                    request, f"{complaint.tracking_number}: {describe(error)}", messages.ERROR
+                )
+            else:
+                self.message_user(
+                    request,
+                    gettext("%(number)s: work has started.")
+                    % {"number": complaint.tracking_number},
+                    messages.SUCCESS,
+                )
+
+
+@admin.register(DispatchQueueComplaint)
+class DispatchQueueAdmin(_ComplaintScreen):
+    handlings = ("dispatch", "duplicate")
+    list_display = ("tracking_number", "category", "status", "dispatch_since", "district",
+                    "jurisdiction")  # fmt: skip
+    list_select_related = ("category", "district", "jurisdiction")
+    list_filter = (CategoryFilter, DistrictFilter)
+    sortable_by = ("dispatch_since",)
+    actions = ["route_to_agency"]
+
+    def get_queryset(self, request: HttpRequest) -> QuerySet[Complaint]:
+        return permissions.dispatch_queue_of(request.user).select_related(
+            "category", "district", "agency", "jurisdiction", "reporter", "duplicate_of"
+        )
+
+    def get_ordering(self, request: HttpRequest) -> Any:
+        return ("dispatch_since", "id")  # longest waiting first
+
+    @admin.action(description=_("Route to an agency"))
+    def route_to_agency(
+        self, request: HttpRequest, queryset: QuerySet[Complaint]
+    ) -> TemplateResponse | None:
+        """An intermediate page asks for the agency, then each complaint is dispatched."""
+        complaints = list(queryset.select_related("jurisdiction"))
+        form = DispatchForm(request.POST if "apply" in request.POST else None)
+        chains = [{j.pk for j in c.jurisdiction.ancestors_and_self()} for c in complaints]
+        common = set.intersection(*chains) if chains else set()
+        form.fields["agency"].queryset = Agency.objects.filter(  # type: ignore[attr-defined]
+            is_active=True, jurisdiction_id__in=sorted(common)
+        ).order_by("name")
+        if "apply" in request.POST and form.is_valid():
+            for complaint in complaints:
+                try:
+                    handling.dispatch_to_agency(
+                        complaint=complaint, by=request.user, agency=form.cleaned_data["agency"],
+                        note=form.cleaned_data["note"],
+                    )  # fmt: skip
+                except DomainError as error:
+                    self.message_user(
+                        request, f"{complaint.tracking_number}: {describe(error)}", messages.ERROR
+                    )
+                else:
+                    self.message_user(
+                        request,
+                        gettext("%(number)s is routed to %(agency)s.")
+                        % {"number": complaint.tracking_number,
+                           "agency": form.cleaned_data["agency"]},
+                        messages.SUCCESS,
+                    )  # fmt: skip
+            return None
+        return self._form_page(
+            request, form, title=gettext("Route %(count)s complaints") % {"count": len(complaints)},
+            submit=_("Route to an agency"), back=self._url("changelist"),
+            selected=[str(c.pk) for c in complaints], bulk_action="route_to_agency",
+        )  # fmt: skip
+
+
+# Escalations -----------------------------------------------------------------------------------
+
+
+@admin.register(Escalation)
+class EscalationAdmin(admin.ModelAdmin):
+    """A supervisor's view: the escalations of complaints their agency handles, and those sent
+    to their agency (as oversight). Read-only; the sweep records them."""
+
+    list_display = ("complaint_number", "reason", "level", "target", "agency", "deadline",
+                    "created_at")  # fmt: skip
+    list_filter = ("reason", "level", "target")
+    list_select_related = ("complaint", "agency")
+    paginator = CappedCountPaginator
+    show_full_result_count = False
+    fields = ("complaint_number", "reason", "round", "level", "target", "agency", "deadline",
+              "created_at")  # fmt: skip
+    readonly_fields = fields
+
+    def get_queryset(self, request: HttpRequest) -> QuerySet[Escalation]:
+        escalations = super().get_queryset(request).select_related("complaint", "agency")
+        scope = permissions.staff_scope(request.user)
+        if scope.is_superuser:
+            return escalations.annotate(complaint_is_readable=Value(True))
+        supervised = sorted(scope.supervising)
+        readable = sorted(scope.reading)
+        return escalations.filter(
+            Q(agency_id__in=supervised) | Q(complaint__agency_id__in=supervised)
+        ).annotate(
+            complaint_is_readable=ExpressionWrapper(
+                Case(When(complaint__agency_id__in=readable, then=Value(True)),
+                     default=Value(False)),
+                output_field=BooleanField(),
+            )
+        )  # fmt: skip
+
+    @admin.display(description=_("complaint"), ordering="complaint__tracking_number")
+    def complaint_number(self, escalation: Escalation) -> SafeString:
+        number = escalation.complaint.tracking_number
+        if not getattr(escalation, "complaint_is_readable", False):
+            return format_html("{}", number)
+        url = reverse("admin:complaints_complaint_change", args=[escalation.complaint_id])
+        return format_html('<a href="{}">{}</a>', url, number)
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
