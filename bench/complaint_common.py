@@ -220,15 +220,24 @@ class Listener(threading.Thread):
     def count(self) -> int:
         return len(self.arrivals)
 
-    def wait_for(self, count: int, timeout: float) -> bool:
+    def wait_for(
+        self, count: int, timeout: float, matching: Callable[[str], bool] | None = None
+    ) -> bool:
+        """Until `count` notifications (only those whose payload is `matching`, if given)
+        have arrived; False after `timeout` seconds."""
         deadline = time.monotonic() + timeout
         with self.changed:
-            while len(self.arrivals) < count:
+            while self.matching(matching) < count:
                 left = deadline - time.monotonic()
                 if left <= 0:
                     return False
                 self.changed.wait(left)
         return True
+
+    def matching(self, matching: Callable[[str], bool] | None) -> int:
+        if matching is None:
+            return len(self.arrivals)
+        return sum(1 for payload, _seen in self.arrivals if matching(payload))
 
     def stop(self) -> None:
         self.stopping.set()
