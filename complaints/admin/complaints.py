@@ -24,6 +24,7 @@ from typing import Any
 from django import forms
 from django.contrib import admin, messages
 from django.contrib.admin.utils import unquote
+from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.db.models import BooleanField, Case, ExpressionWrapper, Q, QuerySet, Value, When
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
@@ -50,6 +51,7 @@ from complaints.states import OPEN
 from identity.models import AccessLogEntry, Agency
 
 RED = "#ba2121"
+PAGE_RELATED = ("category", "district", "agency", "jurisdiction", "reporter", "duplicate_of")
 S = Complaint.Status
 
 
@@ -385,10 +387,16 @@ class _ComplaintScreen(admin.ModelAdmin):
         return self.base_fieldsets
 
     def get_object(self, request: HttpRequest, object_id: str, from_field: Any = None) -> Any:
-        complaint = super().get_object(request, object_id, from_field)
-        if complaint is not None:
-            # The contact column is filled only when the fieldset is shown (get_fieldsets).
-            complaint.contact_is_visible = permissions.can_see_contact(request.user, complaint)
+        # The page shows more than the list: read its related rows with it.
+        queryset = self.get_queryset(request).select_related(*PAGE_RELATED)
+        opts = self.model._meta
+        field = opts.pk if from_field is None else opts.get_field(from_field)
+        try:
+            complaint = queryset.get(**{field.name: field.to_python(object_id)})
+        except (self.model.DoesNotExist, ValidationError, ValueError):
+            return None
+        # The contact column is filled only when the fieldset is shown (get_fieldsets).
+        complaint.contact_is_visible = permissions.can_see_contact(request.user, complaint)
         return complaint
 
     def get_search_results(
@@ -595,8 +603,10 @@ class ComplaintAdmin(_ComplaintScreen):
     actions = ["start_work"]
 
     def get_queryset(self, request: HttpRequest) -> QuerySet[Complaint]:
-        return permissions.complaints_of_staff(request.user).select_related(
-            "category", "district", "agency", "jurisdiction", "reporter", "duplicate_of"
+        return (
+            permissions.complaints_of_staff(request.user)
+            .select_related("category", "district")
+            .defer("district__boundary")  # a large polygon, never shown here
         )
 
     def get_ordering(self, request: HttpRequest) -> Any:
@@ -632,8 +642,10 @@ class DispatchQueueAdmin(_ComplaintScreen):
     actions = ["route_to_agency"]
 
     def get_queryset(self, request: HttpRequest) -> QuerySet[Complaint]:
-        return permissions.dispatch_queue_of(request.user).select_related(
-            "category", "district", "agency", "jurisdiction", "reporter", "duplicate_of"
+        return (
+            permissions.dispatch_queue_of(request.user)
+            .select_related("category", "district")
+            .defer("district__boundary")
         )
 
     def get_ordering(self, request: HttpRequest) -> Any:

@@ -431,15 +431,25 @@ class DispatchInput(serializers.Serializer):
 # Reads ---------------------------------------------------------------------------------------
 
 SUMMARY_RELATED = ("category", "district", "agency")
+# What a queue page does not show, and is costly to load: a district's boundary can be a large
+# GeoJSON polygon, and contact details are decrypted on load.
+NOT_IN_QUEUE = (
+    "district__boundary", "description", "answers", "contact_email", "contact_phone",
+    "contact_name", "resolution_note",
+)  # fmt: skip
 
 
 def _page_of(keys: list[tuple[Any, int]]) -> list[Complaint]:
-    by_pk = Complaint.objects.select_related(*SUMMARY_RELATED).in_bulk([pk for _key, pk in keys])
+    if not keys:
+        return []
+    rows = Complaint.objects.select_related(*SUMMARY_RELATED).defer(*NOT_IN_QUEUE)
+    by_pk = rows.in_bulk([pk for _key, pk in keys])
     return [by_pk[pk] for _key, pk in keys if pk in by_pk]
 
 
 def _with_detail(queryset: QuerySet[Complaint]) -> QuerySet[Complaint]:
-    return queryset.select_related(*SUMMARY_RELATED, "reporter", "duplicate_of").prefetch_related(
+    related = queryset.select_related(*SUMMARY_RELATED, "reporter", "duplicate_of")
+    return related.defer("district__boundary").prefetch_related(
         Prefetch("events", queryset=ComplaintEvent.objects.select_related("actor", "agency")),
         "photos",
     )
