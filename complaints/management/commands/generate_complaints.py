@@ -46,6 +46,7 @@ from django.db.models import Max
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from complaints import states
 from complaints.models import (
     TRACKING_ALPHABET,
     Complaint,
@@ -60,7 +61,6 @@ from complaints.models import (
 )
 from complaints.routing import RoutingTable, routing_table
 from complaints.sla import Calendar, add_working_days, add_working_hours, calendar_for
-from complaints.states import can_move
 from identity.models import Agency, Jurisdiction, Membership, Person
 
 S = Complaint.Status
@@ -295,8 +295,10 @@ class Life:
             self._interrupt(*interruption)
         if at > self.generator.now:
             raise _Cut
-        if to != row["status"] and not can_move(row["status"], to, actor_kind):
+        if to != row["status"] and not states.can_move(row["status"], to, actor_kind):
             raise AssertionError(f"{row['status']} → {to} by {actor_kind} is not in the table")
+        if to in states.FINAL and row["closed_at"] is None and "closed_at" not in changes:
+            changes["closed_at"] = at  # as transition() does: the retention clock starts
         for name, value in changes.items():
             row[name] = value
         self.events.append(
@@ -313,7 +315,7 @@ class Life:
             kind, actor = A.DISPATCHER.value, self.generator.dispatcher()
         else:
             kind, actor = A.OFFICER.value, self.generator.officer(self.row["agency_id"])
-        if at <= self.generator.now and can_move(status, to, kind):
+        if at <= self.generator.now and states.can_move(status, to, kind):
             self.move(at, to, kind, actor=actor, **changes)
             raise _Cut
 
@@ -460,6 +462,7 @@ class Generator:
             "paused_at": None,
             "escalation_level": 0,
             "rework_count": 0,
+            "handovers": 0,
             "anonymised_at": None,
             "created_at": created,
             "updated_at": created,
@@ -471,7 +474,8 @@ class Generator:
             life.submit(created, A.REPORTER.value, None)
         with contextlib.suppress(_Cut):
             self._live(life, leaf, language)
-        self.last_in_category[category.pk] = pk
+        if row["status"] not in (S.DUPLICATE, S.WITHDRAWN):  # what a later report may repeat
+            self.last_in_category[category.pk] = pk
         closed_at = row["closed_at"]
         if closed_at is not None and closed_at + self.anonymise_after < self.now:
             row["anonymised_at"] = min(
@@ -522,6 +526,7 @@ class Generator:
             self._route(life, leaf, t, agency, None, self.dispatcher_note,
                         kind=A.DISPATCHER, actor=self.dispatcher())  # fmt: skip
         t = row["routed_at"]
+        contact = timedelta(hours=leaf.category.first_contact_hours)
         fate = rng.random()
         if fate < REJECTED:
             t = self._after(t, 2)
@@ -529,13 +534,17 @@ class Generator:
             life.move(t, S.REJECTED, A.OFFICER, actor=self.officer(row["agency_id"]), note=note,
                       agency_id=None, dispatch_since=t)  # fmt: skip
             t = self._after(t, 3)
+            # Routed again: the new agency owes a first contact of its own.
             life.move(t, S.ROUTED, A.DISPATCHER, actor=self.dispatcher(),
                       note=self.dispatcher_note, agency_id=self._other_agency(place, None),
-                      routing_rule_id=None, routed_at=t, dispatch_since=None)  # fmt: skip
+                      routing_rule_id=None, routed_at=t, dispatch_since=None,
+                      first_contact_due=t + contact, handovers=row["handovers"] + 1)  # fmt: skip
         elif fate < REJECTED + TRANSFERRED:
             t = self._after(t, 3)
             life.move(t, S.TRANSFERRED, A.OFFICER, actor=self.officer(row["agency_id"]),
-                      agency_id=self._other_agency(place, row["agency_id"]))  # fmt: skip
+                      agency_id=self._other_agency(place, row["agency_id"]),
+                      first_contact_due=t + contact, accepted_at=None,
+                      handovers=row["handovers"] + 1)  # fmt: skip
         contact_hours = leaf.category.first_contact_hours
         if rng.random() < CONTACT_LATE:
             late = timedelta(hours=rng.uniform(0.1, 0.5) * contact_hours)
@@ -732,8 +741,8 @@ COMPLAINT_FIELDS = (
     "contact_email", "contact_phone", "channel", "api_client_id", "duplicate_of_id",
     "routing_rule_id", "routed_at", "dispatch_since", "first_contact_due", "accepted_at",
     "resolution_due", "resolved_at", "resolved_on_time", "resolution_note", "closed_at",
-    "closure", "paused_at", "escalation_level", "rework_count", "anonymised_at", "created_at",
-    "updated_at",
+    "closure", "paused_at", "escalation_level", "rework_count", "handovers", "anonymised_at",
+    "created_at", "updated_at",
 )  # fmt: skip
 EVENT_FIELDS = (
     "complaint_id", "from_status", "to_status", "actor_kind", "actor_id", "agency_id", "note",
@@ -960,7 +969,11 @@ class Command(BaseCommand):
                 officers.setdefault(agency_id, []).append(user_id)
         now = timezone.now().astimezone(UTC)
         generator = Generator(leaves, reporters, officers, dispatchers, rng, now)
-        complaints = Table(Complaint, COMPLAINT_FIELDS)
+        # Only the columns this version of the model has (a field the generator knows may come
+        # with a later migration).
+        known = {f.attname for f in Complaint._meta.concrete_fields}
+        complaint_fields = [name for name in COMPLAINT_FIELDS if name in known]
+        complaints = Table(Complaint, complaint_fields)
         events = Table(ComplaintEvent, EVENT_FIELDS)
         ratings = Table(Rating, RATING_FIELDS)
         start, slot = now - SPAN, SPAN / max(count, 1)
@@ -976,7 +989,7 @@ class Command(BaseCommand):
                     # Evenly spread over the span, in key order, like a real table fills.
                     created = start + slot * (first + offset + rng.random())
                     row, entries, given = generator.complaint(pk, created)
-                    rows.append(tuple(row[name] for name in COMPLAINT_FIELDS))
+                    rows.append(tuple(row[name] for name in complaint_fields))
                     history.extend(entries)
                     rated.extend(given)
                     statuses[row["status"]] += 1
