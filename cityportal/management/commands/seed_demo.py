@@ -1,6 +1,11 @@
 """Demo data for `make demo`. Safe to run again: it creates what is missing and resets the demo
 logins' passwords (and the staff login's authenticator) so the printed ones always work. Later
-issues extend it app by app."""
+issues extend it app by app.
+
+The complaints demo adds agency staff: `<agency code>.supervisor`, `.officer` (and
+`cm-municipality.dispatcher`, `sz-government-services.dispatcher`) at demo.cityportal.local,
+e.g. cm-public-works.officer@demo.cityportal.local, with the staff login's password and
+two-factor secret."""
 
 import time
 from typing import Any
@@ -12,7 +17,7 @@ from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand
 from django.db import transaction
 
-from complaints.demo import seed_calendars
+from complaints.demo import seed_calendars, seed_complaints
 from identity.adapters import mark_email_verified
 from identity.demo import DEMO_PASSWORD, seed_identity
 from payments.demo import seed_payments
@@ -47,13 +52,21 @@ class Command(BaseCommand):
         staff.set_password(DEMO_STAFF_PASSWORD)
         staff.save()
         mark_email_verified(staff)
-        Authenticator.objects.update_or_create(
-            user=staff,
-            type=Authenticator.Type.TOTP,
-            defaults={"data": {"secret": encrypt(DEMO_STAFF_TOTP_SECRET)}},
-        )
+        _give_demo_authenticator(staff)
         seed_identity(staff=staff)
         seed_payments()
         seed_services(staff=staff)
         seed_calendars()
+        complaints = seed_complaints(staff_password=DEMO_STAFF_PASSWORD)
+        for agency_staff in complaints.staff.values():
+            _give_demo_authenticator(agency_staff)
         self.stdout.write(self.style.SUCCESS("Demo data ready."))
+
+
+def _give_demo_authenticator(user: Any) -> None:
+    """The demo's authenticator app (DEMO_STAFF_TOTP_SECRET) as the user's second factor."""
+    Authenticator.objects.update_or_create(
+        user=user,
+        type=Authenticator.Type.TOTP,
+        defaults={"data": {"secret": encrypt(DEMO_STAFF_TOTP_SECRET)}},
+    )
