@@ -640,6 +640,9 @@ AGENCIES: tuple[DemoAgency, ...] = (
     DemoAgency("cm-traffic-police", CITIES["cm"],
                T("Mueang Chiang Mai Traffic Police", "งานจราจร สถานีตำรวจภูธรเมืองเชียงใหม่",
                  "清迈直辖县警察局交通科")),
+    DemoAgency("cm-electricity", CITIES["cm"],
+               T("Provincial Electricity Authority, Chiang Mai", "การไฟฟ้าส่วนภูมิภาคจังหวัดเชียงใหม่",
+                 "泰国地方电力局清迈府分局")),
     DemoAgency("cm-transit", CITIES["cm"],
                T("Chiang Mai Transit", "ขนส่งมวลชนเชียงใหม่", "清迈公交")),
     DemoAgency("cm-damrongdham", "th-chiang-mai",
@@ -765,10 +768,14 @@ def staff_username(agency_code: str, role: str) -> str:
     return f"{agency_code}.{role}"
 
 
+# Agencies that take over what another refuses or passes on (complaints/demo_stories.py).
+TAKING_OVER = ("cm-electricity", "cm-law-enforcement")
+
+
 def _handling_agencies() -> list[str]:
     codes = {code for city in AGENCY_FOR.values() for code in city.values()}
     codes |= {rule.agency for city in RULES.values() for rule in city}
-    return sorted(codes | set(OVERSIGHT.values()))
+    return sorted(codes | set(OVERSIGHT.values()) | set(TAKING_OVER))
 
 
 @dataclass

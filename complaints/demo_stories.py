@@ -72,8 +72,16 @@ JITTER = 0.0012  # degrees, about 130 m: reports around a spot, all inside its d
 DEMO_CITIZENS = ("citizen", "verified", "inperson")
 
 
+CITY_LANGUAGE: dict[str, Language] = {"cm": "th", "sz": "zh"}
+
+
 def say(text: T, language: Language) -> str:
     return str(getattr(text, language))
+
+
+def staff_language(story: "Story") -> Language:
+    """Staff answer in the reporter's language when it is the city's own or English."""
+    return story.language if story.language in {CITY_LANGUAGE[story.city], "en"} else "en"
 
 
 # Where things happen ------------------------------------------------------------------------
@@ -356,24 +364,28 @@ DESCRIPTIONS: dict[str, tuple[T, ...]] = {
 }  # fmt: skip
 # Who the dispatcher sends each "something else" report to (same order as its descriptions).
 OTHER_HANDLERS = ("sanitation", "roads", "sanitation")
-# Where a report the first agency refuses or passes on belongs instead, by the kind of report:
-# the leak under the road is the water company's, parking on a footpath the law enforcers'.
+# Where a report the first agency refuses or passes on belongs instead: the hole is over a
+# leaking water main, the street light is the electricity authority's, the car on the footpath
+# is for the law enforcers. Only these kinds of report are refused or passed on in the demo.
 REDIRECT: dict[str, dict[str, str]] = {
     "cm": {
-        "roads": "cm-waterworks", "lighting": "cm-public-works",
-        "construction_noise": "cm-law-enforcement", "neighbour_noise": "cm-law-enforcement",
-        "sanitation": "cm-law-enforcement", "water": "cm-public-works",
-        "parks": "cm-public-works", "traffic": "cm-law-enforcement",
-        "transport": "cm-public-works",
+        "roads-potholes": "cm-waterworks", "roads-footpath": "cm-waterworks",
+        "lighting-out": "cm-electricity", "lighting-flickering": "cm-electricity",
+        "sanitation-dumping": "cm-law-enforcement", "traffic-parking": "cm-law-enforcement",
+        "noise-neighbours": "cm-law-enforcement", "water-leak": "cm-public-works",
+        "parks-tree": "cm-public-works", "transport-stop": "cm-public-works",
     },
     "sz": {
-        "roads": "sz-water", "lighting": "sz-transport",
-        "construction_noise": "sz-urban-management", "neighbour_noise": "sz-urban-management",
-        "sanitation": "sz-ecology-environment", "water": "sz-transport",
-        "parks": "sz-transport", "traffic": "sz-urban-management",
-        "transport": "sz-urban-management",
+        "roads-potholes": "sz-water", "roads-footpath": "sz-water",
+        "lighting-out": "sz-transport", "lighting-flickering": "sz-transport",
+        "sanitation-dumping": "sz-ecology-environment", "traffic-parking": "sz-urban-management",
+        "noise-neighbours": "sz-urban-management", "water-leak": "sz-transport",
+        "parks-tree": "sz-transport", "transport-stop": "sz-urban-management",
     },
 }  # fmt: skip
+REDIRECTED_KINDS = frozenset(
+    {"rejected", "transferred", "in_progress_after_transfer", "closed_after_dispatch"}
+)
 
 RESOLUTIONS: dict[str, T] = {
     "roads-potholes": T("The pothole was filled with asphalt and compacted.",
@@ -450,8 +462,18 @@ ANONYMOUS_ACCEPT = T(
 )
 START_NOTES = (
     T("The field team is on site.", "ทีมเจ้าหน้าที่ลงพื้นที่ดำเนินการแล้ว", "外勤班组已到达现场处理。"),
-    T("Materials ordered; the work is planned for this week.",
-      "สั่งวัสดุแล้ว กำหนดเข้าดำเนินการภายในสัปดาห์นี้", "材料已申领，本周内安排施工。"),
+    T("An inspector has been assigned and will visit.",
+      "มอบหมายเจ้าหน้าที่ตรวจสอบแล้ว จะลงพื้นที่เร็ว ๆ นี้", "已指派检查人员，将尽快到场。"),
+)  # fmt: skip
+REPAIR_START_NOTE = T(
+    "Materials ordered; the work is planned for this week.",
+    "สั่งวัสดุแล้ว กำหนดเข้าดำเนินการภายในสัปดาห์นี้",
+    "材料已申领，本周内安排施工。",
+)
+# Reports fixed with materials and a crew (the others are inspections and enforcement).
+REPAIRS = frozenset(
+    {"roads-potholes", "roads-footpath", "lighting-out", "lighting-flickering", "water-leak",
+     "parks-equipment", "transport-stop"}
 )  # fmt: skip
 PROGRESS = T(
     "Half of the work is done; the rest needs a second visit.",
@@ -643,7 +665,7 @@ class StoryWriter:
         if kind == "waiting_dispatch" or (kind == "closed_after_dispatch" and rng.random() < 0.5):
             category = "other"
         else:
-            leaves = list(WEIGHTS)
+            leaves = list(REDIRECT[self.city] if kind in REDIRECTED_KINDS else WEIGHTS)
             category = rng.choices(leaves, weights=[WEIGHTS[leaf] for leaf in leaves])[0]
         reporter = self._reporter(kind, category)
         language = self._language(reporter)
@@ -832,7 +854,7 @@ class StoryWriter:
         self._accept(story, t, note=rng.choice(ACCEPT_NOTES))
         if kind == "accepted":
             return
-        t.staff("start", rng.uniform(1, 10), note=rng.choice(START_NOTES))
+        t.staff("start", rng.uniform(1, 10), note=self._start_note(story))
         if kind in {"in_progress", "in_progress_after_transfer"}:
             roll = rng.random()
             if roll < 0.15:
@@ -850,7 +872,7 @@ class StoryWriter:
             t.reporter("rate", rng.uniform(2, 72), **self._scores(satisfied=False))
             if kind == "rework" and rng.random() < 0.7:
                 return
-            t.staff("start", rng.uniform(1, 8), note=rng.choice(START_NOTES))
+            t.staff("start", rng.uniform(1, 8), note=self._start_note(story))
             self._resolve(story, t)
             satisfied = kind == "closed_after_rework"
         else:
@@ -868,6 +890,10 @@ class StoryWriter:
             t.reporter("accept", promised * share, **options)  # the on-call team, any hour
         else:
             t.staff("accept", rng.uniform(8, 20) if late else rng.uniform(0.3, 5), **options)
+
+    def _start_note(self, story: Story) -> T:
+        notes = (*START_NOTES, REPAIR_START_NOTE) if story.category in REPAIRS else START_NOTES
+        return self.rng.choice(notes)
 
     def _resolve(self, story: Story, t: _Timeline) -> None:
         rng = self.rng
@@ -1021,7 +1047,7 @@ class Replay:
         else:
             note = options.get("note") or ACCEPT_NOTES[0]
         return accept_complaint(
-            complaint=complaint, by=self._staff(complaint), note=say(note, story.language)
+            complaint=complaint, by=self._staff(complaint), note=say(note, staff_language(story))
         )
 
     def _start(self, story: Story, options: dict[str, Any]) -> Complaint:
@@ -1029,13 +1055,15 @@ class Replay:
         return start_work(
             complaint=complaint,
             by=self._staff(complaint),
-            note=say(options["note"], story.language),
+            note=say(options["note"], staff_language(story)),
         )
 
     def _progress(self, story: Story, options: dict[str, Any]) -> Complaint:
         complaint = self._complaint(story)
         return add_progress_note(
-            complaint=complaint, by=self._staff(complaint), note=say(PROGRESS, story.language)
+            complaint=complaint,
+            by=self._staff(complaint),
+            note=say(PROGRESS, staff_language(story)),
         )
 
     def _pause(self, story: Story, options: dict[str, Any]) -> Complaint:
@@ -1043,13 +1071,13 @@ class Replay:
         return pause_clock(
             complaint=complaint,
             by=self._staff(complaint),
-            question=say(PAUSE_QUESTION, story.language),
+            question=say(PAUSE_QUESTION, staff_language(story)),
         )
 
     def _resume(self, story: Story, options: dict[str, Any]) -> Complaint:
         complaint = self._complaint(story)
         return resume_clock(
-            complaint=complaint, by=self._staff(complaint), note=say(RESUMED, story.language)
+            complaint=complaint, by=self._staff(complaint), note=say(RESUMED, staff_language(story))
         )
 
     def _resolve(self, story: Story, options: dict[str, Any]) -> Complaint:
@@ -1058,7 +1086,7 @@ class Replay:
         return resolve_complaint(
             complaint=complaint,
             by=self._staff(complaint, role),
-            note=say(RESOLUTIONS[story.category], story.language),
+            note=say(RESOLUTIONS[story.category], staff_language(story)),
         )
 
     def _reject(self, story: Story, options: dict[str, Any]) -> Complaint:
@@ -1067,7 +1095,7 @@ class Replay:
         return reject_complaint(
             complaint=complaint,
             by=self._staff(complaint),
-            reason=say(options["reason"], story.language),
+            reason=say(options["reason"], staff_language(story)),
         )
 
     def _dispatch(self, story: Story, options: dict[str, Any]) -> Complaint:
@@ -1081,7 +1109,7 @@ class Replay:
             complaint=complaint,
             by=dispatcher,
             agency=self.catalogue.agencies[target],
-            note=say(DISPATCHED, story.language),
+            note=say(DISPATCHED, staff_language(story)),
         )
 
     def _transfer(self, story: Story, options: dict[str, Any]) -> Complaint:
@@ -1091,25 +1119,15 @@ class Replay:
             complaint=complaint,
             by=self._staff(complaint),
             agency=self.catalogue.agencies[target],
-            reason=say(TRANSFER_REASON, story.language),
+            reason=say(TRANSFER_REASON, staff_language(story)),
         )
 
     def _elsewhere(self, story: Story, refused_by: str) -> str:
-        """The agency a report goes to when `refused_by` will not handle it: by its kind
-        (REDIRECT), else the category's own agency, else the city's first other one."""
+        """The agency a report goes to when `refused_by` will not handle it (REDIRECT), else
+        the category's own agency."""
         handler = self._handler_of(story.category)
-        city = self.catalogue.jurisdictions[story.city].pk
-        candidates = [
-            REDIRECT[story.city][handler],
-            AGENCY_FOR[story.city][handler],
-            *sorted(set(AGENCY_FOR[story.city].values())),
-        ]
-        # A transfer goes across or up, never down: agencies of the city itself.
-        return next(
-            code
-            for code in candidates
-            if code != refused_by and self.catalogue.agencies[code].jurisdiction_id == city
-        )
+        target = REDIRECT[story.city][story.category]
+        return target if target != refused_by else AGENCY_FOR[story.city][handler]
 
     def _duplicate(self, story: Story, options: dict[str, Any]) -> Complaint:
         complaint = self._complaint(story)
