@@ -439,6 +439,12 @@ def hash_tracking_token(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
 
 
+# Statuses of complaints still being worked on (complaints.states.ACTIVE), for partial indexes.
+ACTIVE_STATUSES = [
+    "submitted", "routed", "transferred", "rejected", "accepted", "in_progress", "rework",
+]  # fmt: skip
+
+
 class Complaint(models.Model):
     """A complaint or request: what, where, who reported it (or anonymously), which agency
     handles it, and its deadlines. Status changes only through complaints.actions."""
@@ -554,6 +560,9 @@ class Complaint(models.Model):
     paused_at = models.DateTimeField(_("waiting for the reporter since"), null=True, blank=True)
     escalation_level = models.PositiveSmallIntegerField(_("escalation level"), default=0)
     rework_count = models.PositiveSmallIntegerField(_("times reopened"), default=0)
+    # How many times another agency received it after the first (transfer, or routing again
+    # after a rejection): each owes a first contact of its own.
+    handovers = models.PositiveSmallIntegerField(_("times handed over"), default=0)
     anonymised_at = models.DateTimeField(_("anonymised at"), null=True, blank=True)
     created_at = models.DateTimeField(_("submitted at"), default=timezone.now)
     updated_at = models.DateTimeField(_("updated at"), default=timezone.now)
@@ -573,6 +582,11 @@ class Complaint(models.Model):
             models.Index(fields=["-created_at", "-id"], name="complaint_newest"),
             # Duplicates nearby: open ones of a category, recent first.
             models.Index(fields=["category", "-created_at"], name="complaint_category_recent"),
+            models.Index(
+                fields=["category", "latitude", "longitude"],
+                name="complaint_category_place",
+                condition=Q(status__in=ACTIVE_STATUSES),
+            ),
             # The escalation sweep reads only the open ones that have a deadline.
             models.Index(
                 fields=["resolution_due"],
@@ -629,6 +643,15 @@ class Complaint(models.Model):
                 condition=~Q(status__in=["accepted", "in_progress", "resolved", "rework"])
                 | Q(agency__isnull=False),
                 name="complaint_handled_has_agency",
+            ),
+            models.CheckConstraint(
+                condition=Q(agency__isnull=True) | Q(resolution_due__isnull=False),
+                name="complaint_handled_has_deadline",
+            ),
+            models.CheckConstraint(
+                condition=~Q(status__in=["closed", "duplicate", "withdrawn"])
+                | Q(closed_at__isnull=False),
+                name="complaint_final_has_closed_at",
             ),
         ]  # fmt: skip
 

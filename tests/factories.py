@@ -445,3 +445,13 @@ class ComplaintFactory(factory.django.DjangoModelFactory[Complaint]):
     description = "The street light outside number 12 has been dark for a week."
     latitude = factory.LazyFunction(lambda: Decimal("13.500000"))
     longitude = factory.LazyFunction(lambda: Decimal("100.500000"))
+    status = Complaint.Status.SUBMITTED
+    agency = None
+    # What the database requires of a complaint made directly in a later state: a handling
+    # agency has a deadline, a final state has its closing time.
+    resolution_due = factory.LazyAttribute(
+        lambda c: timezone.now() + datetime.timedelta(days=5) if c.agency else None
+    )
+    closed_at = factory.LazyAttribute(
+        lambda c: timezone.now() if c.status in ("closed", "duplicate", "withdrawn") else None
+    )

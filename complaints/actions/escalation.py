@@ -74,11 +74,16 @@ class Deadline:
     reason: str
     column: str
     statuses: frozenset[str]
+    # What starts a new round of this deadline: each agency that receives the complaint owes
+    # a first contact anew (handovers); each rework owes a resolution anew.
+    round_column: str
 
 
 DEADLINES = (
-    Deadline(Reason.FIRST_CONTACT_OVERDUE, "first_contact_due", states.AWAITING_CONTACT),
-    Deadline(Reason.RESOLUTION_OVERDUE, "resolution_due", states.OPEN),
+    Deadline(
+        Reason.FIRST_CONTACT_OVERDUE, "first_contact_due", states.AWAITING_CONTACT, "handovers"
+    ),
+    Deadline(Reason.RESOLUTION_OVERDUE, "resolution_due", states.OPEN, "rework_count"),
 )
 
 
@@ -167,7 +172,7 @@ def escalate_overdue_complaints(*, now: datetime | None = None, batch: int = BAT
                     pending = steps_due(
                         ladders.of(row["jurisdiction_id"]),
                         deadline=row["due"],
-                        done=done.get((row["pk"], row["rework_count"]), ()),
+                        done=done.get((row["pk"], row["round"]), ()),
                         jurisdiction=jurisdictions[row["jurisdiction_id"]],
                         now=now,
                     )
@@ -190,7 +195,7 @@ def _overdue_batches(
     at_top = Escalation.objects.filter(
         complaint=OuterRef("pk"),
         reason=deadline.reason,
-        round=OuterRef("rework_count"),
+        round=OuterRef(deadline.round_column),
         level=OuterRef("top_level"),
     )
     overdue: QuerySet[Complaint] = (
@@ -212,9 +217,9 @@ def _overdue_batches(
                 Q(**{f"{column}__gt": after[0]}) | Q(**{column: after[0]}, pk__gt=after[1])
             )
         rows = [
-            {"pk": pk, "jurisdiction_id": jurisdiction_id, "rework_count": rework, "due": due}
-            for pk, jurisdiction_id, rework, due in page.values_list(
-                "pk", "jurisdiction_id", "rework_count", column
+            {"pk": pk, "jurisdiction_id": jurisdiction_id, "round": round_, "due": due}
+            for pk, jurisdiction_id, round_, due in page.values_list(
+                "pk", "jurisdiction_id", deadline.round_column, column
             )[:batch]
         ]
         if rows:
@@ -255,7 +260,7 @@ def _escalate_one(pk: int, deadline: Deadline, ladders: Ladders, *, now: datetim
     ):
         return 0
     done = Escalation.objects.filter(
-        complaint=complaint, reason=deadline.reason, round=complaint.rework_count
+        complaint=complaint, reason=deadline.reason, round=getattr(complaint, deadline.round_column)
     ).values_list("level", flat=True)
     pending = steps_due(
         ladders.of(complaint.jurisdiction_id), deadline=due_at, done=done,
@@ -264,7 +269,8 @@ def _escalate_one(pk: int, deadline: Deadline, ladders: Ladders, *, now: datetim
     recorded = 0
     for step in pending:
         escalation = record_escalation(
-            complaint, reason=deadline.reason, round=complaint.rework_count, step=step,
+            complaint, reason=deadline.reason, round=getattr(complaint, deadline.round_column),
+            step=step,
             deadline=due_at, now=now,
         )  # fmt: skip
         recorded += escalation is not None

@@ -114,7 +114,7 @@ def transfer_complaint(
     _move(
         complaint, S.TRANSFERRED, by=by, kind=kind, actor=actor, note=reason, agency=agency,
         first_contact_due=first_contact_due(complaint.category, now), accepted_at=None,
-        dispatch_since=None,
+        dispatch_since=None, handovers=complaint.handovers + 1,
     )  # fmt: skip
     return complaint
 

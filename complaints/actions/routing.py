@@ -87,5 +87,8 @@ def _route(
     if complaint.resolution_due is None:  # the clock starts at submission, once
         changes["first_contact_due"] = first_contact_due(complaint.category, complaint.created_at)
         changes["resolution_due"] = resolution_due(complaint, complaint.created_at)
+    else:  # routed again after a rejection: the new agency owes its own first contact
+        changes["first_contact_due"] = first_contact_due(complaint.category, now)
+        changes["handovers"] = complaint.handovers + 1
     transition(complaint, S.ROUTED, actor_kind=actor_kind, actor=actor, note=note, **changes)
     return complaint

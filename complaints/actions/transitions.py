@@ -9,7 +9,7 @@ from django.utils import timezone
 
 from complaints.errors import ComplaintNotFound, TransitionNotAllowed
 from complaints.models import Complaint, ComplaintEvent
-from complaints.states import can_move
+from complaints.states import FINAL, can_move
 
 
 def lock_complaint(pk: int) -> Complaint:
@@ -47,6 +47,8 @@ def transition(
     if not can_move(from_status, to_status, actor_kind):
         raise TransitionNotAllowed(from_status=from_status, to_status=to_status, actor=actor_kind)
     now = timezone.now()
+    if to_status in FINAL and complaint.closed_at is None and "closed_at" not in changes:
+        changes["closed_at"] = now  # the retention clock of anonymisation starts here
     complaint.status = to_status
     for name, value in changes.items():
         setattr(complaint, name, value)
@@ -83,7 +85,7 @@ def record_submission(complaint: Complaint, *, actor_kind: str, actor: Any = Non
         from_status="",
         to_status=complaint.status,
         actor_kind=actor_kind,
-        actor=actor if getattr(actor, "pk", None) else None,
+        actor=_recorded_actor(actor_kind, actor),
         at=complaint.created_at,
     )
 
@@ -104,7 +106,7 @@ def _write_event(
         from_status=from_status,
         to_status=to_status,
         actor_kind=actor_kind,
-        actor=actor if getattr(actor, "pk", None) else None,
+        actor=_recorded_actor(actor_kind, actor),
         agency_id=complaint.agency_id,
         note=note[:4000],
         is_public=is_public,
@@ -115,3 +117,12 @@ def _write_event(
 
         notify_complaint_event_task.delay_on_commit(event_id=event.pk)
     return event
+
+
+def _recorded_actor(actor_kind: str, actor: Any) -> Any:
+    """The staff account behind an entry. A reporter's own moves are recorded by kind only:
+    history is append-only, so a link to the reporter's account written here could never be
+    removed when old complaints are anonymised."""
+    if actor_kind == ComplaintEvent.ActorKind.REPORTER:
+        return None
+    return actor if getattr(actor, "pk", None) else None

@@ -18,7 +18,7 @@ from django.core import mail
 from cityportal.notifications.models import Message
 from complaints.actions.escalation import escalate_overdue_complaints
 from complaints.actions.routing import route_complaint
-from complaints.actions.transitions import transition
+from complaints.actions.transitions import lock_complaint, transition
 from complaints.models import (
     Complaint,
     ComplaintEvent,
@@ -271,6 +271,32 @@ def test_a_new_round_after_rework_is_escalated_afresh(ladder, category):
     assert [(round_, level) for _reason, round_, level, *_ in _levels(complaint)] == [
         (0, 1),
         (1, 1),
+    ]
+
+
+def test_the_agency_a_complaint_is_transferred_to_owes_its_own_first_contact(
+    ladder, category, city
+):
+    # given: the first agency missed its first contact (escalated), then transferred the
+    # complaint; the second agency misses its own first contact too
+    complaint = _routed(category)
+    escalate_overdue_complaints(now=bkk(2026, 4, 11, 10))
+    parks = AgencyFactory.create(jurisdiction=city)
+    locked = lock_complaint(complaint.pk)
+    transition(
+        locked, S.TRANSFERRED, actor_kind=A.OFFICER, agency=parks,
+        first_contact_due=bkk(2026, 4, 20, 9), handovers=1,
+    )  # fmt: skip
+
+    # when
+    recorded = escalate_overdue_complaints(now=bkk(2026, 4, 20, 10))
+
+    # then: level 1 of round 1 of the first-contact deadline, told to the new agency
+    assert recorded == 1
+    first_contact = [row for row in _levels(complaint) if row[0] == R.FIRST_CONTACT_OVERDUE]
+    assert [(round_, level, agency) for _r, round_, level, _t, agency in first_contact] == [
+        (0, 1, category.default_agency_id),
+        (1, 1, parks.pk),
     ]
 
 

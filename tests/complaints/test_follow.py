@@ -3,6 +3,7 @@ complaint of a public category instead of reporting it again, once however often
 and its updates then reach them."""
 
 import pytest
+from django.utils import timezone
 
 from complaints.actions.notifications import audience_of
 from complaints.models import Complaint, Follower
@@ -49,7 +50,7 @@ def test_the_reporter_does_not_follow_their_own(complaint):
 
 @pytest.mark.parametrize("status", [S.CLOSED, S.WITHDRAWN, S.RESOLVED])
 def test_a_finished_complaint_is_not_followed(citizen_api, complaint, status):
-    Complaint.objects.filter(pk=complaint.pk).update(status=status)
+    Complaint.objects.filter(pk=complaint.pk).update(status=status, closed_at=timezone.now())
 
     response = citizen_api.post(_path(complaint))
 
