@@ -372,7 +372,15 @@ class ComplaintCategoryAdmin(ScopedCatalogueAdmin, TabbedDjangoJqueryTranslation
     )
     list_filter = (("jurisdiction", admin.RelatedOnlyFieldListFilter), "is_active", "is_public")
     list_select_related = ("jurisdiction", "default_agency")
-    search_fields = ("code", "name_en", "name_th", "name_zh_hans", "keywords_en")
+    search_fields = (
+        "code",
+        "name_en",
+        "name_th",
+        "name_zh_hans",
+        "keywords_en",
+        "keywords_th",
+        "keywords_zh_hans",
+    )
     readonly_fields = ("path", "updated_at")
     fieldsets = (
         (None, {"fields": ("jurisdiction", "parent", "path", "code", "order", "is_active")}),

@@ -9,7 +9,9 @@ from typing import Any
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
+from django.db import connection
 from django.test import Client
+from django.test.utils import CaptureQueriesContext
 
 from complaints.geojson import MAX_BYTES
 from complaints.models import District, EscalationLevel, RoutingRule
@@ -33,6 +35,7 @@ pytestmark = pytest.mark.django_db
 DISTRICTS = "/admin/complaints/district/"
 RULES = "/admin/complaints/routingrule/"
 LEVELS = "/admin/complaints/escalationlevel/"
+QUESTIONS = "/admin/complaints/question/"
 NIMMAN = square(98.967, 18.800, 0.01)
 OLD_CITY = square(98.987, 18.788, 0.01)
 
@@ -528,3 +531,39 @@ def test_a_supervisor_sees_and_edits_their_jurisdictions_ladder_only(
     assert hidden.status_code == 404
     assert added.status_code == 302
     assert EscalationLevel.objects.filter(jurisdiction=city).count() == 1
+
+
+# Lists read a fixed number of queries ---------------------------------------------------------
+
+
+def queries_for(browser: Client, url: str) -> int:
+    with CaptureQueriesContext(connection) as captured:
+        assert browser.get(url).status_code == 200
+    return len(captured)
+
+
+def test_the_rule_and_district_lists_read_as_many_queries_for_more_rows(admin_client, city, works):
+    # given
+    def add_rows(count: int) -> None:
+        for _ in range(count):
+            category = ComplaintCategoryFactory.create(jurisdiction=city)
+            QuestionChoiceFactory.create(
+                question=QuestionFactory.create(category=category, datatype="singlevaluelist")
+            )
+            district = DistrictFactory.create(jurisdiction=city)
+            RoutingRuleFactory.create(
+                jurisdiction=city, agency=works, categories=[category], districts=[district]
+            )
+            EscalationLevel.objects.create(
+                jurisdiction=city,
+                level=EscalationLevel.objects.count() + 1,
+                target=EscalationLevel.Target.OVERSIGHT,
+                oversight_agency=works,
+            )
+
+    add_rows(2)
+    few = [queries_for(admin_client, url) for url in (RULES, DISTRICTS, LEVELS, QUESTIONS)]
+    # when
+    add_rows(8)
+    # then
+    assert [queries_for(admin_client, url) for url in (RULES, DISTRICTS, LEVELS, QUESTIONS)] == few
