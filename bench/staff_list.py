@@ -16,7 +16,8 @@ Celery worker):
   admin   GET the admin changelist of complaints (the officer's queue, open ones by default, 50
           a page) and its pages ?p=2, 3, …, signed in with a second factor as staff must be.
 
-Each endpoint is measured twice: `--walks` sequential walks by every officer through the first
+After two unmeasured walks (every worker loads its code and templates), each endpoint is
+measured twice: `--walks` sequential walks by every officer through the first
 `--pages` pages (a member of staff paging alone: the latency of a page), then an open loop over
 the same page URLs for `--duration` seconds, at `--rate` (API) or `--admin-rate` pages per
 second (pages asked while others are). Before the HTTP runs, the SQL of one API page and one
@@ -258,6 +259,8 @@ def measure(
 ) -> list[dict[str, Any]]:
     rows = []
     for kind in ("api", "admin"):
+        # Unmeasured: every gunicorn worker loads its templates and code paths once.
+        walk(stack.web_address, officers, kind, args.pages, 2, open_by_agency)
         latencies, urls, statuses, failures = walk(
             stack.web_address, officers, kind, args.pages, args.walks, open_by_agency
         )
