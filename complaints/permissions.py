@@ -21,7 +21,7 @@ from django.db.models import Q, QuerySet
 
 from complaints.models import Complaint, ComplaintEvent
 from complaints.states import AWAITING_CONTACT, FINAL, OPEN, next_statuses
-from identity.models import ApiClient, Jurisdiction, Membership
+from identity.models import Agency, ApiClient, Jurisdiction, Membership
 
 S = Complaint.Status
 R = Membership.Role
@@ -104,6 +104,25 @@ def _load_scope(principal: Any) -> StaffScope:
         dispatching=frozenset(jurisdictions_beneath(dispatcher_jurisdictions)),
         is_superuser=bool(getattr(principal, "is_superuser", False)),
     )
+
+
+def agency_serves(agency: Agency, jurisdiction: Jurisdiction) -> bool:
+    """Whether an active agency may handle complaints of a jurisdiction: it belongs to it, to
+    one above it (a provincial agency), or to one beneath it (a district bureau). The one rule
+    for routing rules, dispatch, transfers and category defaults."""
+    if not agency.is_active:
+        return False
+    above = {j.pk for j in jurisdiction.ancestors_and_self()}
+    below = {j.pk for j in agency.jurisdiction.ancestors_and_self()}
+    return agency.jurisdiction_id in above or jurisdiction.pk in below
+
+
+def agencies_serving(jurisdiction: Jurisdiction) -> QuerySet[Agency]:
+    """The active agencies that may handle complaints of a jurisdiction (agency_serves)."""
+    reach = {j.pk for j in jurisdiction.ancestors_and_self()} | jurisdictions_beneath(
+        {jurisdiction.pk}
+    )
+    return Agency.objects.filter(is_active=True, jurisdiction_id__in=reach)
 
 
 def jurisdictions_beneath(roots: set[int]) -> set[int]:

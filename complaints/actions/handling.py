@@ -29,7 +29,7 @@ from complaints.errors import (
     TransitionNotAllowed,
 )
 from complaints.models import Complaint, ComplaintEvent
-from complaints.permissions import can_handle, is_dispatcher_for, is_supervisor_of
+from complaints.permissions import agency_serves, can_handle, is_dispatcher_for, is_supervisor_of
 from complaints.states import FINAL, OPEN
 from identity.access import record_access
 from identity.models import AccessLogEntry, Agency, ApiClient
@@ -98,12 +98,7 @@ def transfer_complaint(
     kind, actor = _actor(complaint, by, dispatchers=True)
     reason = _required(reason, "reason", _("Say why the other agency should handle it."))
     _not_paused(complaint)
-    chain = {j.pk for j in complaint.jurisdiction.ancestors_and_self()}
-    if (
-        agency.pk == complaint.agency_id
-        or agency.jurisdiction_id not in chain
-        or not agency.is_active
-    ):
+    if agency.pk == complaint.agency_id or not agency_serves(agency, complaint.jurisdiction):
         raise InvalidComplaint(
             errors=[field_error(
                 "agency", "invalid_agency",

@@ -11,6 +11,7 @@ from complaints.actions.transitions import add_note, lock_complaint, transition
 from complaints.deadlines import first_contact_due, resolution_due
 from complaints.errors import InvalidComplaint
 from complaints.models import Complaint, ComplaintEvent
+from complaints.permissions import agency_serves
 from complaints.routing import routing_table
 from identity.models import Agency
 
@@ -60,12 +61,11 @@ def dispatch_complaint(
     *, complaint: Complaint, agency: Agency, dispatcher: Any, note: str = ""
 ) -> Complaint:
     """The dispatcher sends a complaint waiting in the dispatch queue (never routed, or
-    rejected by an agency) to an agency of the jurisdiction or beneath it."""
+    rejected by an agency) to an agency that serves its jurisdiction."""
     complaint = lock_complaint(complaint.pk)
     if complaint.dispatch_since is None:
         raise InvalidComplaint(_("This complaint is not waiting for the dispatcher."))
-    chain = {j.pk for j in agency.jurisdiction.ancestors_and_self()}
-    if complaint.jurisdiction_id not in chain or not agency.is_active:
+    if not agency_serves(agency, complaint.jurisdiction):
         raise InvalidComplaint(_("Choose an active agency of this complaint's jurisdiction."))
     return _route(
         complaint, agency_id=agency.pk, rule_id=None, actor_kind=A.DISPATCHER,

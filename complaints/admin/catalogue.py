@@ -64,6 +64,7 @@ from complaints.models import (
     QuestionChoice,
     RoutingRule,
 )
+from complaints.permissions import agency_serves, jurisdictions_beneath
 from complaints.routing import routing_table
 from identity.models import Agency, Jurisdiction, Membership
 
@@ -82,19 +83,6 @@ WEEKDAYS = [
 
 
 # Who sees and edits which jurisdictions' catalogue -----------------------------------------
-
-
-def jurisdictions_below(ids: set[int]) -> set[int]:
-    """The jurisdictions given and every one beneath them (one query per level)."""
-    found = set(ids)
-    frontier = set(ids)
-    while frontier:
-        frontier = (
-            set(Jurisdiction.objects.filter(parent_id__in=frontier).values_list("pk", flat=True))
-            - found
-        )
-        found |= frontier
-    return found
 
 
 @dataclass(frozen=True)
@@ -135,20 +123,14 @@ def catalogue_scope(request: HttpRequest) -> CatalogueScope:
         roles = Membership.objects.filter(user=user).values_list("role", "agency__jurisdiction_id")
         seen = {jurisdiction for _, jurisdiction in roles}
         edits = {jurisdiction for role, jurisdiction in roles if role == Membership.Role.SUPERVISOR}
-        visible = jurisdictions_below(seen)
+        visible = jurisdictions_beneath(seen)
         scope = CatalogueScope(
             everything=False,
             visible=frozenset(visible),
-            editable=frozenset(jurisdictions_below(edits)),
+            editable=frozenset(jurisdictions_beneath(edits)),
         )
     request._complaint_catalogue_scope = scope  # type: ignore[attr-defined]
     return scope
-
-
-def _agency_serves(agency: Agency, jurisdiction_id: int) -> bool:
-    """Whether an agency may handle complaints of a jurisdiction: it belongs to it or to one
-    beneath it (as the dispatcher's choice is checked)."""
-    return jurisdiction_id in {j.pk for j in agency.jurisdiction.ancestors_and_self()}
 
 
 class ScopedCatalogueAdmin(admin.ModelAdmin):
@@ -345,7 +327,7 @@ class CategoryForm(forms.ModelForm):
         if (
             agency is not None
             and jurisdiction is not None
-            and not _agency_serves(agency, jurisdiction.pk)
+            and not agency_serves(agency, jurisdiction)
         ):
             self.add_error(
                 "default_agency",
@@ -828,7 +810,7 @@ class RoutingRuleForm(forms.ModelForm):
                 ),
             )
         agency = cleaned.get("agency")
-        if agency is not None and not _agency_serves(agency, jurisdiction.pk):
+        if agency is not None and not agency_serves(agency, jurisdiction):
             self.add_error(
                 "agency",
                 forms.ValidationError(
@@ -1153,18 +1135,19 @@ class EscalationLevelForm(forms.ModelForm):
                     code="no_oversight_agency",
                 ),
             )
-        if agency is not None and jurisdiction is not None:
-            above = {j.pk for j in jurisdiction.ancestors_and_self()}
-            beneath = jurisdiction.pk in {j.pk for j in agency.jurisdiction.ancestors_and_self()}
-            if agency.jurisdiction_id not in above and not beneath:
-                self.add_error(
-                    "oversight_agency",
-                    forms.ValidationError(
-                        _("Choose an agency of %(jurisdiction)s, above it or beneath it."),
-                        code="agency_elsewhere",
-                        params={"jurisdiction": jurisdiction},
-                    ),
-                )
+        if (
+            agency is not None
+            and jurisdiction is not None
+            and not agency_serves(agency, jurisdiction)
+        ):
+            self.add_error(
+                "oversight_agency",
+                forms.ValidationError(
+                    _("Choose an agency of %(jurisdiction)s, above it or beneath it."),
+                    code="agency_elsewhere",
+                    params={"jurisdiction": jurisdiction},
+                ),
+            )
         delay = cleaned.get("delay_hours")
         if jurisdiction is not None and level is not None and delay is not None:
             others = EscalationLevel.objects.filter(jurisdiction=jurisdiction).exclude(

@@ -233,10 +233,9 @@ class RejectForm(forms.Form):
 class _AgencyForm(forms.Form):
     def __init__(self, *args: Any, complaint: Complaint | None = None, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        agencies = Agency.objects.filter(is_active=True).order_by("name")
+        agencies: QuerySet[Agency] = Agency.objects.filter(is_active=True).order_by("name")
         if complaint is not None:
-            chain = [j.pk for j in complaint.jurisdiction.ancestors_and_self()]
-            agencies = agencies.filter(jurisdiction_id__in=chain)
+            agencies = permissions.agencies_serving(complaint.jurisdiction).order_by("name")
             if complaint.agency_id is not None:
                 agencies = agencies.exclude(pk=complaint.agency_id)
         field = self.fields["agency"]
