@@ -13,6 +13,7 @@ from django.db import models
 from django.db.models import F, Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from identity.crypto import EncryptedTextField
 from identity.models import Agency, ApiClient, Jurisdiction, Person
@@ -149,7 +150,7 @@ class District(models.Model):
 
 class DeadlineUnit(models.TextChoices):
     WORKING_DAYS = "working_days", _("working days")
-    WORKING_HOURS = "working_hours", _("working hours")
+    WORKING_HOURS = "working_hours", pgettext_lazy("deadline unit", "working hours")
 
 
 class ComplaintCategory(models.Model):
@@ -162,7 +163,8 @@ class ComplaintCategory(models.Model):
         related_name="complaint_categories",
     )  # fmt: skip
     parent = models.ForeignKey(
-        "self", verbose_name=_("parent"), null=True, blank=True, on_delete=models.PROTECT,
+        "self", verbose_name=pgettext_lazy("category", "parent"), null=True, blank=True,
+        on_delete=models.PROTECT,
         related_name="children",
     )  # fmt: skip
     code = models.SlugField(_("code"), max_length=40)
@@ -248,7 +250,7 @@ class Question(models.Model):
 
     class Datatype(models.TextChoices):
         STRING = "string", _("short text")
-        NUMBER = "number", _("number")
+        NUMBER = "number", pgettext_lazy("question type", "number")
         DATETIME = "datetime", _("date and time")
         TEXT = "text", _("long text")
         SINGLE = "singlevaluelist", _("one choice")
@@ -452,7 +454,7 @@ class Complaint(models.Model):
     class Status(models.TextChoices):
         SUBMITTED = "submitted", _("submitted")
         ROUTED = "routed", _("routed")
-        ACCEPTED = "accepted", _("accepted")
+        ACCEPTED = "accepted", pgettext_lazy("complaint status", "accepted")
         IN_PROGRESS = "in_progress", _("in progress")
         RESOLVED = "resolved", _("resolved")
         CLOSED = "closed", _("closed")
@@ -691,7 +693,7 @@ class ComplaintEvent(models.Model):
     )  # fmt: skip
     note = models.TextField(_("note"), blank=True)
     is_public = models.BooleanField(_("shown to the reporter"), default=True)
-    at = models.DateTimeField(_("when"), default=timezone.now)
+    at = models.DateTimeField(pgettext_lazy("history entry", "when"), default=timezone.now)
 
     class Meta:
         verbose_name = _("complaint history entry")
