@@ -14,9 +14,10 @@ from zoneinfo import ZoneInfo
 
 import pytest
 from django.core import mail
+from django.utils import translation
 
 from cityportal.notifications.models import Message
-from complaints.actions.escalation import escalate_overdue_complaints
+from complaints.actions.escalation import TITLE, escalate_overdue_complaints
 from complaints.actions.routing import route_complaint
 from complaints.actions.transitions import lock_complaint, transition
 from complaints.models import (
@@ -327,9 +328,11 @@ def test_the_supervisors_of_the_target_agency_are_told(
     # for the staff account; the officer hears nothing; level 2 goes to the ombudsman
     inbox = Message.objects.get(kind="complaint.escalated")
     assert (inbox.recipient, inbox.language) == (with_inbox, "th")
-    assert inbox.title == (
-        f"Complaint {complaint.tracking_number} escalated to level 1: resolution overdue"
-    )
+    with translation.override("th"):  # the recipient's language
+        assert inbox.title == str(TITLE) % {
+            "number": complaint.tracking_number, "level": 1,
+            "reason": R.RESOLUTION_OVERDUE.label,
+        }  # fmt: skip
     assert inbox.data == {
         "complaint": complaint.tracking_number,
         "reason": "resolution",
@@ -339,10 +342,12 @@ def test_the_supervisors_of_the_target_agency_are_told(
     assert officer.email not in level_1_mail
     assert level_2_mail == {ombudsman_supervisor.email}
     (email,) = mail.outbox
-    assert email.subject == (
-        f"Complaint {complaint.tracking_number} escalated to level 2: resolution overdue"
-    )
-    assert "The deadline was 2026-04-20 16:30 (UTC+0700)." in email.body
+    with translation.override("th"):  # the jurisdiction's first language
+        assert email.subject == str(TITLE) % {
+            "number": complaint.tracking_number, "level": 2,
+            "reason": R.RESOLUTION_OVERDUE.label,
+        }  # fmt: skip
+    assert "2026-04-20 16:30 (UTC+0700)" in email.body
 
 
 def test_an_agency_without_supervisors_is_told_at_its_own_address(

@@ -8,8 +8,9 @@ from typing import Any
 import pytest
 from django.conf import settings
 from django.core import mail
-from django.utils import timezone
+from django.utils import timezone, translation
 
+from complaints.actions.escalation import TITLE
 from complaints.actions.routing import route_complaint
 from complaints.actions.satisfaction import close_unrated_complaints, rate_resolution
 from complaints.actions.transitions import transition
@@ -174,9 +175,11 @@ def test_a_second_dissatisfaction_escalates_to_the_agency_supervisors(
     assert [supervisor.email] in recipients
     assert [officer.email] not in recipients
     (email,) = [message for message in mail.outbox if message.to == [supervisor.email]]
-    assert email.subject == (
-        f"Complaint {complaint.tracking_number} escalated to level 1: reporter dissatisfied again"
-    )
+    with translation.override("th"):  # the jurisdiction's first language
+        assert email.subject == str(TITLE) % {
+            "number": complaint.tracking_number, "level": 1,
+            "reason": Escalation.Reason.DISSATISFIED_AGAIN.label,
+        }  # fmt: skip
 
 
 def test_the_holder_of_an_anonymous_reports_token_rates_it(category):
