@@ -69,6 +69,9 @@ check-deploy: env  ## Django's deployment checklist against the production setti
 bench: env  ## Benchmarks against local PostgreSQL and Redis (see bench/README.md)
 	$(PY) bench/task_roundtrip.py --rate 50 --duration 20 --saturate 15
 	$(PY) bench/http_conventions.py --modes closed
+	$(PY) bench/complaint_intake.py
+	$(PY) bench/complaint_routing.py
+	$(PY) bench/staff_list.py
 
 ci:  ## What CI runs (needs PostgreSQL and Redis; see .ci/run)
 	bash .ci/run
