@@ -186,6 +186,7 @@ def test_an_agency_that_receives_a_complaint_again_owes_its_own_first_contact(ca
             continue
         handed_over += 1
         complaint = Complaint.objects.select_related("category").get(pk=complaint_id)
+        assert complaint.handovers == len(handovers)
         assert complaint.first_contact_due == handovers[-1].at + datetime.timedelta(
             hours=complaint.category.first_contact_hours
         )
