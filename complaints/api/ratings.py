@@ -49,12 +49,21 @@ class RatingInput(serializers.Serializer):
 
 
 class RatingOutput(serializers.ModelSerializer[Rating]):
+    # Declared, not derived: a derived small-integer field takes its bounds from the database
+    # backend, and the committed schema must not depend on it.
+    round = serializers.IntegerField(read_only=True)
+    speed = serializers.IntegerField(read_only=True)
+    result = serializers.IntegerField(read_only=True)
+    attitude = serializers.IntegerField(read_only=True)
+
     class Meta:
         model = Rating
         fields = ["round", "speed", "result", "attitude", "comment", "is_satisfied", "created_at"]
 
 
 class RatedComplaintOutput(serializers.ModelSerializer[Complaint]):
+    rework_count = serializers.IntegerField(read_only=True)
+
     class Meta:
         model = Complaint
         fields = ["tracking_number", "status", "closure", "rework_count", "resolution_due"]
