@@ -15,7 +15,7 @@ api_v1: list[URLPattern | URLResolver] = [
     path("identity/", include("identity.api.urls")),
     path("", include("services.api.urls")),
     path("", include("payments.api.urls")),
-    path("complaints/", include("complaints.api.urls")),
+    path("complaints", include("complaints.api.urls")),
     path("", include("cityportal.notifications.api.views")),
     path("schema/", SpectacularAPIView.as_view(), name="schema"),
 ]

@@ -21,7 +21,7 @@ from tests.factories import ComplaintCategoryFactory, ComplaintFactory, PersonFa
 
 pytestmark = pytest.mark.django_db
 
-URL = "/api/v1/complaints/"
+URL = "/api/v1/complaints"
 S = Complaint.Status
 A = ComplaintEvent.ActorKind
 
@@ -60,7 +60,7 @@ def handled(category, person, agency, officer) -> Complaint:
 
 
 def _detail_path(complaint: Complaint) -> str:
-    return f"{URL}{complaint.tracking_number}"
+    return f"{URL}/{complaint.tracking_number}"
 
 
 # The page of one complaint ------------------------------------------------------------------
@@ -168,7 +168,7 @@ def anonymous_complaint(category) -> tuple[Complaint, str]:
 def test_the_token_shows_the_anonymous_report(api, anonymous_complaint):
     complaint, token = anonymous_complaint
 
-    response = api.get(f"{URL}track/{token}")
+    response = api.get(f"{URL}/track/{token}")
 
     assert response.status_code == 200
     assert response.json()["tracking_number"] == complaint.tracking_number
@@ -178,7 +178,7 @@ def test_the_token_shows_the_anonymous_report(api, anonymous_complaint):
 def test_a_wrong_token_or_the_tracking_number_shows_nothing(api, citizen_api, anonymous_complaint):
     complaint, token = anonymous_complaint
 
-    for path in (f"{URL}track/{token[:-1]}x", f"{URL}track/{complaint.tracking_number}"):
+    for path in (f"{URL}/track/{token[:-1]}x", f"{URL}/track/{complaint.tracking_number}"):
         response = api.get(path)
         assert response.status_code == 404
         assert response.json()["code"] == "complaint_not_found"
@@ -306,8 +306,8 @@ def test_a_resolved_complaint_cannot_be_withdrawn(citizen_api, handled):
 def test_an_anonymous_reporter_withdraws_with_the_token(api, anonymous_complaint):
     complaint, token = anonymous_complaint
 
-    wrong = api.post(f"{URL}track/{secrets.token_urlsafe(24)}/withdraw")
-    response = api.post(f"{URL}track/{token}/withdraw", {"reason": "Sorted."})
+    wrong = api.post(f"{URL}/track/{secrets.token_urlsafe(24)}/withdraw")
+    response = api.post(f"{URL}/track/{token}/withdraw", {"reason": "Sorted."})
 
     assert wrong.status_code == 404
     assert response.status_code == 200

@@ -36,7 +36,7 @@ def test_a_citizen_follows_a_complaint_once(citizen_api, person, complaint):
     assert Follower.objects.filter(complaint=complaint).count() == 1
     assert person in audience_of(complaint)
     # and it is among the complaints they follow
-    followed = citizen_api.get("/api/v1/complaints/", {"followed": "true"}).json()["results"]
+    followed = citizen_api.get("/api/v1/complaints", {"followed": "true"}).json()["results"]
     assert [c["tracking_number"] for c in followed] == [complaint.tracking_number]
 
 

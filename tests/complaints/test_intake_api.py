@@ -24,7 +24,7 @@ from tests.factories import (
 
 pytestmark = pytest.mark.django_db
 
-URL = "/api/v1/complaints/"
+URL = "/api/v1/complaints"
 
 
 @pytest.fixture(autouse=True)
@@ -156,7 +156,7 @@ def test_photos_and_answers_come_as_multipart_and_lose_their_location(citizen_ap
     assert b"SecretCam" not in data_stored
     assert "IMG_0001" not in photos[0].image.name
     # and the reporter sees them by URL
-    detail = citizen_api.get(f"{URL}{complaint.tracking_number}").json()
+    detail = citizen_api.get(f"{URL}/{complaint.tracking_number}").json()
     assert [p["url"] for p in detail["photos"]] == [
         f"http://testserver/media/{p.image.name}" for p in photos
     ]

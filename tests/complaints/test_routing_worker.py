@@ -26,7 +26,7 @@ pytestmark = [
     pytest.mark.django_db(transaction=True),
 ]
 
-URL = "/api/v1/complaints/"
+URL = "/api/v1/complaints"
 
 
 def _settled(tracking_number: str, timeout: float = 15.0) -> Complaint:
