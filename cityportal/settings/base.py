@@ -368,6 +368,8 @@ CELERY_TASK_DEFAULT_QUEUE = "default"
 CELERY_TASK_QUEUES_NAMES = ("approvals", "routing", "payments", "notifications", "default")
 CELERY_TASK_ROUTES = {
     "services.*": {"queue": "approvals"},
+    # Telling reporters and followers is not routing: it must not queue behind (or slow) it.
+    "complaints.tasks.notify_complaint_event_task": {"queue": "notifications"},
     "complaints.tasks.*": {"queue": "routing"},
     "payments.*": {"queue": "payments"},
     "cityportal.notifications.tasks.*": {"queue": "notifications"},
