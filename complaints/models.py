@@ -3,6 +3,7 @@ routing rules, the complaint itself with its append-only history, photos, follow
 escalations, and the working-day calendars SLA deadlines are counted on."""
 
 import hashlib
+import hmac
 import secrets
 from typing import TYPE_CHECKING, Any
 
@@ -663,6 +664,13 @@ class Complaint(models.Model):
     @property
     def has_location(self) -> bool:
         return self.latitude is not None and self.longitude is not None
+
+    def holds_token(self, tracking_token: str | None) -> bool:
+        """Whether the secret token is this anonymous complaint's own (compared by hash, in
+        constant time)."""
+        if not tracking_token or not self.tracking_token_hash:
+            return False
+        return hmac.compare_digest(self.tracking_token_hash, hash_tracking_token(tracking_token))
 
 
 class ComplaintEvent(models.Model):

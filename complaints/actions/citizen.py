@@ -4,26 +4,17 @@ instead of reporting the same problem again."""
 
 from __future__ import annotations
 
-import hmac
 from typing import Any
 
 from django.db import IntegrityError, transaction
 
 from complaints.actions.transitions import lock_complaint, transition
 from complaints.errors import CannotFollowOwnComplaint, ComplaintNotActive, ComplaintNotFound
-from complaints.models import Complaint, ComplaintEvent, Follower, hash_tracking_token
+from complaints.models import Complaint, ComplaintEvent, Follower
 from complaints.states import ACTIVE
 from identity.models import Person
 
 REASON_MAX = 2000
-
-
-def holds_token(complaint: Complaint, tracking_token: str | None) -> bool:
-    """Whether the secret token is the anonymous complaint's own (compared by hash, in
-    constant time)."""
-    if not tracking_token or not complaint.tracking_token_hash:
-        return False
-    return hmac.compare_digest(complaint.tracking_token_hash, hash_tracking_token(tracking_token))
 
 
 @transaction.atomic
@@ -39,7 +30,7 @@ def withdraw_complaint(
     complaint does not exist."""
     complaint = lock_complaint(complaint.pk)
     is_reporter = reporter is not None and complaint.reporter_id == reporter.pk
-    if not is_reporter and not holds_token(complaint, tracking_token):
+    if not is_reporter and not complaint.holds_token(tracking_token):
         raise ComplaintNotFound()
     # A withdrawn complaint no longer waits for the dispatcher.
     changes: dict[str, Any] = {"dispatch_since": None} if complaint.dispatch_since else {}

@@ -15,7 +15,6 @@ The rules, in domain words:
   rateable, when there is nobody who could have rated it).
 """
 
-import hmac
 from collections.abc import Iterable
 from datetime import datetime
 from typing import Any
@@ -38,7 +37,6 @@ from complaints.models import (
     Escalation,
     EscalationLevel,
     Rating,
-    hash_tracking_token,
 )
 from identity.models import Person
 
@@ -123,11 +121,7 @@ def rating_closes_at(complaint: Complaint) -> datetime | None:
 def _may_rate(complaint: Complaint, *, reporter: Person | None, tracking_token: str | None) -> bool:
     if reporter is not None and complaint.reporter_id == reporter.pk:
         return True
-    if tracking_token and complaint.tracking_token_hash:
-        return hmac.compare_digest(
-            complaint.tracking_token_hash, hash_tracking_token(tracking_token)
-        )
-    return False
+    return complaint.holds_token(tracking_token)
 
 
 def _check(*, speed: int, result: int, attitude: int, comment: str) -> None:
