@@ -5,6 +5,7 @@ from django.urls import URLPattern, URLResolver, include, path, re_path
 from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, SpectacularSwaggerView
 
 from cityportal import health
+from complaints.api.citizen import ComplaintListCreateView
 
 # Staff log in to the admin through allauth: the same rate limits as everyone, and MFA (which
 # identity.middleware.StaffMfaRequiredMiddleware makes mandatory for the admin).
@@ -15,7 +16,10 @@ api_v1: list[URLPattern | URLResolver] = [
     path("identity/", include("identity.api.urls")),
     path("", include("services.api.urls")),
     path("", include("payments.api.urls")),
-    path("complaints", include("complaints.api.urls")),
+    # The collection has no trailing slash, like /api/v1/applications, so a POST is never
+    # redirected; everything below it lives in complaints/api/urls.py.
+    path("complaints", ComplaintListCreateView.as_view(), name="complaints"),
+    path("complaints/", include("complaints.api.urls")),
     path("", include("cityportal.notifications.api.views")),
     path("schema/", SpectacularAPIView.as_view(), name="schema"),
 ]

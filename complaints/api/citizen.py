@@ -492,17 +492,16 @@ class SuggestCategoryView(APIView):
 
 
 urlpatterns: list[URLPattern | URLResolver] = [
-    path("", ComplaintListCreateView.as_view(), name="complaints"),
-    path("/categories", CategoryTreeView.as_view(), name="categories"),
-    path("/suggest-category", SuggestCategoryView.as_view(), name="suggest-category"),
-    path("/nearby", NearbyComplaintsView.as_view(), name="nearby"),
-    path("/track/<str:token>", TrackedComplaintView.as_view(), name="tracked"),
+    path("categories", CategoryTreeView.as_view(), name="categories"),
+    path("suggest-category", SuggestCategoryView.as_view(), name="suggest-category"),
+    path("nearby", NearbyComplaintsView.as_view(), name="nearby"),
+    path("track/<str:token>", TrackedComplaintView.as_view(), name="tracked"),
     path(
-        "/track/<str:token>/withdraw",
+        "track/<str:token>/withdraw",
         TrackedComplaintWithdrawView.as_view(),
         name="tracked-withdraw",
     ),
-    path("/<tracking:number>", ComplaintDetailView.as_view(), name="complaint"),
-    path("/<tracking:number>/withdraw", ComplaintWithdrawView.as_view(), name="withdraw"),
-    path("/<tracking:number>/follow", ComplaintFollowView.as_view(), name="follow"),
+    path("<tracking:number>", ComplaintDetailView.as_view(), name="complaint"),
+    path("<tracking:number>/withdraw", ComplaintWithdrawView.as_view(), name="withdraw"),
+    path("<tracking:number>/follow", ComplaintFollowView.as_view(), name="follow"),
 ]

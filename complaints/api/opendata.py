@@ -433,6 +433,6 @@ class ComplaintStatsView(GenericAPIView[Complaint]):
 
 
 urlpatterns: list[URLPattern | URLResolver] = [
-    path("/public", PublicComplaintsView.as_view(), name="public-complaints"),
-    path("/stats", ComplaintStatsView.as_view(), name="complaint-stats"),
+    path("public", PublicComplaintsView.as_view(), name="public-complaints"),
+    path("stats", ComplaintStatsView.as_view(), name="complaint-stats"),
 ]

@@ -163,9 +163,9 @@ def _rate(
 
 
 urlpatterns: list[URLPattern | URLResolver] = [
-    path("/<tracking:number>/rating", ComplaintRatingView.as_view(), name="complaint-rating"),
+    path("<tracking:number>/rating", ComplaintRatingView.as_view(), name="complaint-rating"),
     path(
-        "/track/<str:token>/rating",
+        "track/<str:token>/rating",
         TrackedComplaintRatingView.as_view(),
         name="tracked-complaint-rating",
     ),

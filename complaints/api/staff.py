@@ -820,11 +820,11 @@ ACTION_VIEWS: dict[str, type[_HandlingView]] = {
 }
 
 urlpatterns: list[URLPattern | URLResolver] = [
-    path("/agency", AgencyQueueView.as_view(), name="agency-queue"),
-    path("/agency/dispatch", DispatchQueueView.as_view(), name="agency-dispatch-queue"),
-    path("/agency/<tracking:number>", AgencyComplaintView.as_view(), name="agency-complaint"),
+    path("agency", AgencyQueueView.as_view(), name="agency-queue"),
+    path("agency/dispatch", DispatchQueueView.as_view(), name="agency-dispatch-queue"),
+    path("agency/<tracking:number>", AgencyComplaintView.as_view(), name="agency-complaint"),
     *(
-        path(f"/agency/<tracking:number>/{name}", view.as_view(), name=f"agency-complaint-{name}")
+        path(f"agency/<tracking:number>/{name}", view.as_view(), name=f"agency-complaint-{name}")
         for name, view in ACTION_VIEWS.items()
     ),
 ]

@@ -1,6 +1,6 @@
-"""Routes of the complaints API, mounted at /api/v1/complaints by cityportal/urls.py (so the
-collection is /api/v1/complaints, like /api/v1/applications, and every other route starts
-with a slash).
+"""Routes of the complaints API, mounted under /api/v1/complaints/ by cityportal/urls.py,
+which also routes the collection itself, /api/v1/complaints (no trailing slash, like
+/api/v1/applications).
 
 A complaint is addressed by its tracking number (`<tracking:number>`, e.g. C-7KQ4-M9XA), so
 fixed words such as `nearby`, `public` or `track` never clash with it. The converter is
