@@ -577,9 +577,13 @@ class _HandlingView(APIView):
 
     permission_classes = [IsAgencyStaffOrIntegrator]
     input_class: type[serializers.Serializer] = NoteInput
+    # Each action's view defines `perform(by, complaint, data)`, calling its action.
+    perform: Perform
 
-    def perform(self, by: Any, complaint: Complaint, data: dict[str, Any]) -> Any:
-        raise NotImplementedError
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        super().__init_subclass__(**kwargs)
+        if "perform" not in cls.__dict__:
+            raise TypeError(f"{cls.__name__} must define perform(by, complaint, data)")
 
     def handle(self, request: Request, number: str) -> Response:
         given = self.input_class(data=request.data)
