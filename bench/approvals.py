@@ -29,9 +29,7 @@ from __future__ import annotations
 
 import argparse
 import json
-import select
 import sys
-import threading
 import time
 import uuid
 from pathlib import Path
@@ -57,52 +55,6 @@ END $$;
 CREATE TRIGGER bench_notify_decided AFTER INSERT ON services_decisionrecord
     FOR EACH ROW EXECUTE FUNCTION bench_notify_decided();
 """
-
-
-class Listener(threading.Thread):
-    """(application id, wall-clock ns) of every committed decision."""
-
-    def __init__(self, database_url: str) -> None:
-        super().__init__(name="bench-listener", daemon=True)
-        import psycopg2
-
-        self.conn = psycopg2.connect(database_url)
-        self.conn.autocommit = True
-        with self.conn.cursor() as cursor:
-            cursor.execute(f"LISTEN {CHANNEL}")
-        self.arrivals: list[tuple[int, int]] = []
-        self.changed = threading.Condition()
-        self.stopping = threading.Event()
-
-    def run(self) -> None:
-        while not self.stopping.is_set():
-            if select.select([self.conn], [], [], 0.2)[0]:
-                self.conn.poll()
-                now = time.time_ns()
-                if self.conn.notifies:
-                    with self.changed:
-                        self.arrivals.extend((int(n.payload), now) for n in self.conn.notifies)
-                        self.conn.notifies.clear()
-                        self.changed.notify_all()
-
-    @property
-    def count(self) -> int:
-        return len(self.arrivals)
-
-    def wait_for(self, count: int, timeout: float) -> bool:
-        deadline = time.monotonic() + timeout
-        with self.changed:
-            while len(self.arrivals) < count:
-                left = deadline - time.monotonic()
-                if left <= 0:
-                    return False
-                self.changed.wait(left)
-        return True
-
-    def stop(self) -> None:
-        self.stopping.set()
-        self.join(timeout=5)
-        self.conn.close()
 
 
 def seed() -> list[str]:
@@ -267,7 +219,9 @@ def outcomes() -> dict[str, int]:
     )
 
 
-def open_phase(stack: harness.Stack, listener: Listener, tokens: list[str], args: Any) -> dict:
+def open_phase(
+    stack: harness.Stack, listener: harness.Listener, tokens: list[str], args: Any
+) -> dict:
     starts: dict[str, int] = {}
     first = listener.count
     result = loadgen.run_open_loop(
@@ -283,7 +237,7 @@ def open_phase(stack: harness.Stack, listener: Listener, tokens: list[str], args
     accepted = result.statuses.get(201, 0)
     total = int(args.rate * (args.warmup + args.duration))
     arrived = listener.wait_for(first + total, timeout=60)
-    arrivals = listener.arrivals[first:]
+    arrivals = [(int(pk), seen) for pk, seen in listener.arrivals[first:]]
     refs = client_refs([pk for pk, _ in arrivals])
     interval_ns = 1e9 / args.rate
     measured_from = int(args.rate * args.warmup)
@@ -314,7 +268,9 @@ def open_phase(stack: harness.Stack, listener: Listener, tokens: list[str], args
     }
 
 
-def saturate_phase(stack: harness.Stack, listener: Listener, tokens: list[str], args: Any) -> dict:
+def saturate_phase(
+    stack: harness.Stack, listener: harness.Listener, tokens: list[str], args: Any
+) -> dict:
     starts: dict[str, int] = {}
     first = listener.count
     window_start = time.time_ns() + int(args.warmup * 1e9)
@@ -349,7 +305,7 @@ def saturate_phase(stack: harness.Stack, listener: Listener, tokens: list[str], 
     }
 
 
-def drain_phase(stack: harness.Stack, listener: Listener, count: int) -> dict:
+def drain_phase(stack: harness.Stack, listener: harness.Listener, count: int) -> dict:
     """Queue `count` applications already in `checking` at once: the worker's own rate."""
     from django.db import transaction
     from django.utils import timezone
@@ -433,7 +389,7 @@ def main() -> int:
         harness.setup_django(stack.env)
         tokens = seed()
         header = harness.print_header("Seconds approval: submit → decision", stack)
-        listener = Listener(stack.database_url)
+        listener = harness.Listener(stack.database_url, CHANNEL)
         listener.start()
         try:
             results.append(open_phase(stack, listener, tokens, args))

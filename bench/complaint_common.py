@@ -10,8 +10,6 @@ by weekday, time of day and answers, tried and failed before the one that matche
 
 from __future__ import annotations
 
-import select
-import threading
 import time
 import uuid
 from collections.abc import Callable
@@ -188,58 +186,3 @@ def intake_requests(
         )
 
     return make
-
-
-class Listener(threading.Thread):
-    """(payload, wall-clock ns) of every NOTIFY on `channel`, as its commit becomes visible."""
-
-    def __init__(self, database_url: str, channel: str) -> None:
-        super().__init__(name="bench-listener", daemon=True)
-        import psycopg2
-
-        self.conn = psycopg2.connect(database_url)
-        self.conn.autocommit = True
-        with self.conn.cursor() as cursor:
-            cursor.execute(f"LISTEN {channel}")
-        self.arrivals: list[tuple[str, int]] = []
-        self.changed = threading.Condition()
-        self.stopping = threading.Event()
-
-    def run(self) -> None:
-        while not self.stopping.is_set():
-            if select.select([self.conn], [], [], 0.2)[0]:
-                self.conn.poll()
-                now = time.time_ns()
-                if self.conn.notifies:
-                    with self.changed:
-                        self.arrivals.extend((n.payload, now) for n in self.conn.notifies)
-                        self.conn.notifies.clear()
-                        self.changed.notify_all()
-
-    @property
-    def count(self) -> int:
-        return len(self.arrivals)
-
-    def wait_for(
-        self, count: int, timeout: float, matching: Callable[[str], bool] | None = None
-    ) -> bool:
-        """Until `count` notifications (only those whose payload is `matching`, if given)
-        have arrived; False after `timeout` seconds."""
-        deadline = time.monotonic() + timeout
-        with self.changed:
-            while self.matching(matching) < count:
-                left = deadline - time.monotonic()
-                if left <= 0:
-                    return False
-                self.changed.wait(left)
-        return True
-
-    def matching(self, matching: Callable[[str], bool] | None) -> int:
-        if matching is None:
-            return len(self.arrivals)
-        return sum(1 for payload, _seen in self.arrivals if matching(payload))
-
-    def stop(self) -> None:
-        self.stopping.set()
-        self.join(timeout=5)
-        self.conn.close()

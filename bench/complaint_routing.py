@@ -70,7 +70,7 @@ def _ref(payload: str, prefix: str = PROBE) -> int:
 
 def open_phase(
     stack: harness.Stack,
-    listener: complaint_common.Listener,
+    listener: harness.Listener,
     make: Any,
     starts: dict[str, int],
     args: Any,
@@ -121,7 +121,7 @@ def open_phase(
 
 
 def saturate_phase(
-    stack: harness.Stack, listener: complaint_common.Listener, make: Any, base: int, args: Any
+    stack: harness.Stack, listener: harness.Listener, make: Any, base: int, args: Any
 ) -> dict[str, Any]:
     from complaints.models import Complaint
 
@@ -167,7 +167,7 @@ def saturate_phase(
 
 def drain_phase(
     stack: harness.Stack,
-    listener: complaint_common.Listener,
+    listener: harness.Listener,
     catalogue: complaint_common.Catalogue,
     citizens: list[tuple[int, str]],
     count: int,
@@ -277,7 +277,7 @@ def main() -> int:
         harness.setup_django(stack.env)
         catalogue = complaint_common.seed_catalogue()
         citizens = complaint_common.seed_citizens(USERS)
-        listener = complaint_common.Listener(stack.database_url, CHANNEL)
+        listener = harness.Listener(stack.database_url, CHANNEL)
         listener.start()
         try:
             path = complaint_common.intake_path(stack.web_address, catalogue, citizens[0])

@@ -20,11 +20,13 @@ import os
 import platform
 import re
 import secrets
+import select
 import shutil
 import signal
 import socket
 import subprocess
 import sys
+import threading
 import time
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -574,3 +576,58 @@ def print_header(title: str, stack: Stack) -> dict[str, Any]:
     for key, value in info.items():
         print(f"   {key}: {value}")
     return info
+
+
+class Listener(threading.Thread):
+    """(payload, wall-clock ns) of every NOTIFY on `channel`, as its commit becomes visible."""
+
+    def __init__(self, database_url: str, channel: str) -> None:
+        super().__init__(name="bench-listener", daemon=True)
+        import psycopg2
+
+        self.conn = psycopg2.connect(database_url)
+        self.conn.autocommit = True
+        with self.conn.cursor() as cursor:
+            cursor.execute(f"LISTEN {channel}")
+        self.arrivals: list[tuple[str, int]] = []
+        self.changed = threading.Condition()
+        self.stopping = threading.Event()
+
+    def run(self) -> None:
+        while not self.stopping.is_set():
+            if select.select([self.conn], [], [], 0.2)[0]:
+                self.conn.poll()
+                now = time.time_ns()
+                if self.conn.notifies:
+                    with self.changed:
+                        self.arrivals.extend((n.payload, now) for n in self.conn.notifies)
+                        self.conn.notifies.clear()
+                        self.changed.notify_all()
+
+    @property
+    def count(self) -> int:
+        return len(self.arrivals)
+
+    def wait_for(
+        self, count: int, timeout: float, matching: Callable[[str], bool] | None = None
+    ) -> bool:
+        """Until `count` notifications (only those whose payload is `matching`, if given)
+        have arrived; False after `timeout` seconds."""
+        deadline = time.monotonic() + timeout
+        with self.changed:
+            while self.matching(matching) < count:
+                left = deadline - time.monotonic()
+                if left <= 0:
+                    return False
+                self.changed.wait(left)
+        return True
+
+    def matching(self, matching: Callable[[str], bool] | None) -> int:
+        if matching is None:
+            return len(self.arrivals)
+        return sum(1 for payload, _seen in self.arrivals if matching(payload))
+
+    def stop(self) -> None:
+        self.stopping.set()
+        self.join(timeout=5)
+        self.conn.close()
