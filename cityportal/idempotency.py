@@ -20,7 +20,7 @@ from datetime import datetime
 from typing import Any
 
 from django.conf import settings
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -71,19 +71,103 @@ def claim_idempotency_key(
         except IntegrityError:
             pass  # someone holds or held this key: look at what they left
         record = IdempotencyKey.objects.select_for_update().get(scope=scope, key=key)
-        if record.expires_at <= now or _is_abandoned(record, now):
-            _reset(record, fresh)
-            return Claim(record=record, is_replay=False)
-        if record.fingerprint != fingerprint:
-            raise IdempotencyKeyReused(
-                _("Send a new Idempotency-Key for a new request."),
-            )
-        if record.status == IdempotencyKey.Status.IN_PROGRESS:
-            raise IdempotencyRequestInProgress(
-                _("The first request with this key has not finished yet."),
-                retry_after=1,
-            )
-        return Claim(record=record, is_replay=True)
+        return _claim_existing(record, fresh, now, fingerprint)
+
+
+def _claim_existing(
+    record: IdempotencyKey, fresh: dict[str, Any], now: datetime, fingerprint: str
+) -> Claim:
+    """A key already stored (and row-locked): take it over when it expired or its request died,
+    replay its answer to the same request, refuse anything else."""
+    if record.expires_at <= now or _is_abandoned(record, now):
+        _reset(record, fresh)
+        return Claim(record=record, is_replay=False)
+    if record.fingerprint != fingerprint:
+        raise IdempotencyKeyReused(
+            _("Send a new Idempotency-Key for a new request."),
+        )
+    if record.status == IdempotencyKey.Status.IN_PROGRESS:
+        raise IdempotencyRequestInProgress(
+            _("The first request with this key has not finished yet."),
+            retry_after=1,
+        )
+    return Claim(record=record, is_replay=True)
+
+
+# The namespace (the first key) of the transaction-scoped advisory locks that stand for "a
+# request with this key is running" in claim_idempotency_key_within.
+_ADVISORY_LOCK_CLASS = 0x1DE4
+
+_CLAIM_WITHIN_SQL = """
+WITH held AS (SELECT pg_try_advisory_xact_lock(%(lock_class)s, hashtext(%(lock_key)s)) AS locked),
+     claimed AS (
+        INSERT INTO {table} (scope, key, fingerprint, method, path, status, response_status,
+                             response_body, response_headers, locked_at, created_at,
+                             completed_at, expires_at)
+        SELECT %(scope)s, %(key)s, %(fingerprint)s, %(method)s, %(path)s, %(status)s, NULL,
+               NULL, '{{}}'::jsonb, %(now)s, %(now)s, NULL, %(expires_at)s
+        FROM held WHERE held.locked
+        ON CONFLICT (scope, key) DO NOTHING
+        RETURNING id
+     )
+SELECT held.locked, (SELECT id FROM claimed) FROM held
+"""
+
+
+def claim_idempotency_key_within(
+    *, scope: str, key: str, fingerprint: str, method: str, path: str
+) -> Claim:
+    """claim_idempotency_key inside the caller's transaction, on PostgreSQL: the key is taken
+    with the request's own writes and committed with them (one commit, not two), and freed by
+    their rollback. While the request runs, a transaction-scoped advisory lock on the key stands
+    for "in progress", so a concurrent duplicate is refused at once (409) instead of waiting on
+    the uncommitted row. One statement when the key is new."""
+    if not connection.in_atomic_block:
+        raise RuntimeError("claim_idempotency_key_within needs the request's transaction")
+    now = timezone.now()
+    expires_at = now + settings.IDEMPOTENCY_KEY_TTL
+    fresh = {
+        "fingerprint": fingerprint,
+        "method": method,
+        "path": path[:500],
+        "status": IdempotencyKey.Status.IN_PROGRESS,
+        "locked_at": now,
+        "expires_at": expires_at,
+        "response_status": None,
+        "response_body": None,
+        "response_headers": {},
+        "completed_at": None,
+    }
+    with connection.cursor() as cursor:
+        cursor.execute(
+            _CLAIM_WITHIN_SQL.format(
+                table=connection.ops.quote_name(IdempotencyKey._meta.db_table)
+            ),
+            {
+                "lock_class": _ADVISORY_LOCK_CLASS,
+                "lock_key": f"{scope} {key}",
+                "scope": scope,
+                "key": key,
+                "fingerprint": fingerprint,
+                "method": method,
+                "path": path[:500],
+                "status": IdempotencyKey.Status.IN_PROGRESS,
+                "now": now,
+                "expires_at": expires_at,
+            },
+        )
+        locked, claimed_id = cursor.fetchone()
+    if not locked:
+        raise IdempotencyRequestInProgress(
+            _("The first request with this key has not finished yet."), retry_after=1
+        )
+    if claimed_id is not None:
+        record = IdempotencyKey(pk=claimed_id, scope=scope, key=key, created_at=now, **fresh)
+        record._state.adding = False
+        return Claim(record=record, is_replay=False)
+    # The key was used before (we hold its lock, so that request is over): as claim_idempotency_key.
+    record = IdempotencyKey.objects.select_for_update().get(scope=scope, key=key)
+    return _claim_existing(record, fresh, now, fingerprint)
 
 
 def complete_idempotency_key(

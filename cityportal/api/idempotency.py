@@ -17,7 +17,7 @@ from contextlib import nullcontext
 from typing import Any, TypeVar
 
 from django.core.files.uploadedfile import UploadedFile
-from django.db import transaction
+from django.db import connection, transaction
 from django.http import QueryDict
 from django.utils.translation import gettext_lazy as _
 from rest_framework.renderers import JSONRenderer
@@ -27,6 +27,7 @@ from rest_framework.response import Response
 from cityportal.errors import DomainError
 from cityportal.idempotency import (
     claim_idempotency_key,
+    claim_idempotency_key_within,
     complete_idempotency_key,
     release_idempotency_key,
 )
@@ -75,30 +76,22 @@ def idempotent(*, required: bool = False, atomic: bool = True) -> Callable[[Hand
                 raise IdempotencyKeyMalformed(
                     _("Use 8 to 255 letters, digits or the characters - _ . : ~ (a UUID).")
                 )
-            claim = claim_idempotency_key(
-                scope=caller_scope(request),
-                key=key,
-                fingerprint=request_fingerprint(request),
-                method=request.method or "",
-                path=request.path,
-            )
+            claim_args = {
+                "scope": caller_scope(request),
+                "key": key,
+                "fingerprint": request_fingerprint(request),
+                "method": request.method or "",
+                "path": request.path,
+            }
+            if atomic and connection.vendor == "postgresql":
+                return _within_one_transaction(handler, view, request, claim_args, args, kwargs)
+            claim = claim_idempotency_key(**claim_args)
             if claim.is_replay:
                 return replay(claim.record)
             try:
                 with transaction.atomic() if atomic else nullcontext():
                     response = handler(view, request, *args, **kwargs)
-                    if not 200 <= response.status_code < 300:
-                        raise _NotStored(response)
-                    complete_idempotency_key(
-                        record=claim.record,
-                        status=response.status_code,
-                        body=_as_json(response.data),
-                        headers={
-                            name: response[name]
-                            for name in REPLAYED_RESPONSE_HEADERS
-                            if response.has_header(name)
-                        },
-                    )
+                    _store(claim.record, response)
             except _NotStored as refused:
                 release_idempotency_key(record=claim.record)
                 return refused.response
@@ -111,6 +104,42 @@ def idempotent(*, required: bool = False, atomic: bool = True) -> Callable[[Hand
         return wrapper  # type: ignore[return-value]
 
     return decorator
+
+
+def _within_one_transaction(
+    handler: Handler,
+    view: Any,
+    request: Request,
+    claim_args: dict[str, str],
+    args: tuple[Any, ...],
+    kwargs: dict[str, Any],
+) -> Response:
+    """Claim, handle and store in one transaction (PostgreSQL): a failure or a refusal rolls the
+    claim back with everything else, so the key is free again without a second statement."""
+    try:
+        with transaction.atomic():
+            claim = claim_idempotency_key_within(**claim_args)
+            if claim.is_replay:
+                return replay(claim.record)
+            response = handler(view, request, *args, **kwargs)
+            _store(claim.record, response)
+    except _NotStored as refused:
+        return refused.response
+    return response
+
+
+def _store(record: Any, response: Response) -> None:
+    """Keep a successful answer for replay; leave the transaction with any other."""
+    if not 200 <= response.status_code < 300:
+        raise _NotStored(response)
+    complete_idempotency_key(
+        record=record,
+        status=response.status_code,
+        body=_as_json(response.data),
+        headers={
+            name: response[name] for name in REPLAYED_RESPONSE_HEADERS if response.has_header(name)
+        },
+    )
 
 
 class _NotStored(Exception):
