@@ -17,6 +17,11 @@ PERIODIC_TASKS: dict[str, tuple[str, int, str]] = {
         1,
         IntervalSchedule.MINUTES,
     ),
+    "Announce complaint updates a run missed": (
+        "complaints.tasks.announce_complaint_events_task",
+        1,
+        IntervalSchedule.MINUTES,
+    ),
     "Purge expired idempotency keys": (
         "cityportal.tasks.purge_expired_idempotency_keys_task",
         1,

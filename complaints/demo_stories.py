@@ -37,6 +37,7 @@ from zoneinfo import ZoneInfo
 from django.db import transaction
 from django.utils import timezone
 
+from complaints.actions import notifications
 from complaints.actions.citizen import withdraw_complaint
 from complaints.actions.escalation import escalate_overdue_complaints
 from complaints.actions.handling import (
@@ -56,9 +57,9 @@ from complaints.actions.routing import route_complaint
 from complaints.actions.satisfaction import close_unrated_complaints, rate_resolution
 from complaints.demo import AGENCY_FOR, CATALOGUE, DISPATCHERS, DemoCatalogue, T
 from complaints.escalation_tasks import notify_escalation_task
-from complaints.models import Complaint, DeadlineUnit
+from complaints.models import Complaint, DeadlineUnit, PendingAnnouncement
 from complaints.sla import Calendar, add_working_hours, current_calendar
-from complaints.tasks import notify_complaint_event_task, route_complaint_task
+from complaints.tasks import route_complaint_task
 from identity.models import Person
 
 Language = Literal["en", "th", "zh"]
@@ -946,8 +947,9 @@ def _not_now(*args: Any, **kwargs: Any) -> None:
 def replaying(clock: DemoClock) -> Iterator[None]:
     with ExitStack() as stack:
         stack.enter_context(mock.patch.object(timezone, "now", clock))
-        for task in (route_complaint_task, notify_complaint_event_task, notify_escalation_task):
+        for task in (route_complaint_task, notify_escalation_task):
             stack.enter_context(mock.patch.object(task, "delay_on_commit", _not_now))
+        stack.enter_context(mock.patch.object(notifications, "schedule_announcements", _not_now))
         yield
 
 
@@ -986,6 +988,9 @@ class Replay:
                     close_unrated_complaints(now=at)
                 else:
                     self._do(teller, event)
+            # The past's history entries are not news: out of the outbox.
+            replayed = [story.complaint.pk for story in stories if story.complaint is not None]
+            PendingAnnouncement.objects.filter(event__complaint_id__in=replayed).delete()
 
     def _do(self, story: Story, step: Step) -> None:
         action = getattr(self, f"_{step.action}")

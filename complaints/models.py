@@ -266,6 +266,9 @@ class Question(models.Model):
     description = models.CharField(_("question"), max_length=300)
     datatype_description = models.CharField(_("hint"), max_length=300, blank=True)
     order = models.PositiveSmallIntegerField(_("order"), default=0)
+    # Bumped by every save, also one in admin that only changed the choices: the routing
+    # table (complaints/routing.py) reads it to know the catalogue changed.
+    updated_at = models.DateTimeField(_("updated at"), auto_now=True)
 
     if TYPE_CHECKING:
         description_en: str
@@ -711,6 +714,23 @@ class ComplaintEvent(models.Model):
 
     def __str__(self) -> str:
         return f"{self.from_status or '∅'} → {self.to_status}"
+
+
+class PendingAnnouncement(models.Model):
+    """The outbox of complaint notices: a public history entry whose audience has not been told
+    yet. Written in the entry's transaction and deleted in the transaction that writes its
+    inbox messages, so every entry is announced once, in batches, whatever crashes between."""
+
+    event = models.OneToOneField(
+        ComplaintEvent, on_delete=models.CASCADE, primary_key=True, related_name="+"
+    )
+
+    class Meta:
+        verbose_name = _("pending announcement")
+        verbose_name_plural = _("pending announcements")
+
+    def __str__(self) -> str:
+        return str(self.event_id)
 
 
 class Photo(models.Model):

@@ -28,6 +28,7 @@ from complaints.models import (
     Rating,
     hash_tracking_token,
 )
+from complaints.routing import routing_table_by_code
 from complaints.states import ACTIVE
 from identity.models import Jurisdiction, Person
 
@@ -127,13 +128,12 @@ def jurisdiction_by_code(code: str) -> Jurisdiction:
 
 def reportable_category(*, jurisdiction: str, code: str) -> ComplaintCategory:
     """An active category of the jurisdiction by its code, with the jurisdiction read along;
-    whether it takes reports (a leaf) is for the intake to say."""
-    category = (
-        ComplaintCategory.objects.filter(jurisdiction__code=jurisdiction, code=code, is_active=True)
-        .select_related("jurisdiction")
-        .first()
-    )
-    if category is None:
+    whether it takes reports (a leaf) is for the intake to say. Read from the jurisdiction's
+    routing table, so no query while it is current: the category is shared by the process's
+    requests, to be read and referred to, never changed."""
+    table = routing_table_by_code(jurisdiction)
+    category = table.categories.get(code) if table is not None else None
+    if category is None or not category.is_active:
         raise CategoryNotFound(
             errors=[
                 field_error(

@@ -8,7 +8,7 @@ from django.utils import timezone
 
 # Celery autodiscovery imports only complaints.tasks: the other task modules are imported below.
 from complaints import escalation_tasks  # noqa: F401
-from complaints.actions.notifications import notify_about_event
+from complaints.actions import notifications
 from complaints.actions.routing import route_complaint
 from complaints.models import Complaint
 
@@ -24,9 +24,10 @@ def route_complaint_task(*, complaint_id: int) -> str:
 
 
 @shared_task(acks_late=True)
-def notify_complaint_event_task(*, event_id: int) -> int:
-    """Tell the reporter and followers about one public history entry."""
-    return notify_about_event(event_id=event_id)
+def announce_complaint_events_task() -> int:
+    """Tell reporters and followers about the public history entries in the outbox (queued
+    after commit, and every minute by beat in case a run was missed)."""
+    return notifications.announce_pending_events()
 
 
 @shared_task(acks_late=True)

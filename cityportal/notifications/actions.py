@@ -28,6 +28,38 @@ def _value(value: Any) -> Any:
     return str(value) if isinstance(value, Promise) else value
 
 
+def compose_message(
+    *,
+    person: Person,
+    kind: str,
+    title: str | Promise,
+    body: str | Promise = "",
+    context: Mapping[str, Any] | None = None,
+    link: str = "",
+    data: Mapping[str, Any] | None = None,
+    dedupe_key: str | None = None,
+) -> Message:
+    """An inbox message for `person`, written in their language; not saved."""
+    context = context or {}
+    language = person.preferred_language or "en"
+    with translation.override(language):
+        # Lazy translations (a status name) and callables (a translated model field, read as
+        # `lambda: service.name`) render in the recipient's language.
+        values = {key: _value(value) for key, value in context.items()}
+        rendered_title = _render(title, values)[:300]
+        rendered_body = _render(body, values) if body else ""
+    return Message(
+        recipient=person,
+        kind=kind,
+        language=language,
+        title=rendered_title,
+        body=rendered_body,
+        link=link,
+        data=dict(data or {}),
+        dedupe_key=dedupe_key,
+    )
+
+
 def notify(
     *,
     person: Person,
@@ -41,32 +73,29 @@ def notify(
 ) -> Message | None:
     """Put a message in `person`'s inbox in their language and deliver it by email and SMS
     after commit. With a `dedupe_key`, a second call for the same person writes nothing."""
-    context = context or {}
-    language = person.preferred_language or "en"
-    with translation.override(language):
-        # Lazy translations (a status name) and callables (a translated model field, read as
-        # `lambda: service.name`) render in the recipient's language.
-        values = {key: _value(value) for key, value in context.items()}
-        rendered_title = _render(title, values)[:300]
-        rendered_body = _render(body, values) if body else ""
+    message = compose_message(
+        person=person, kind=kind, title=title, body=body, context=context, link=link,
+        data=data, dedupe_key=dedupe_key,
+    )  # fmt: skip
     try:
         with transaction.atomic():
-            message = Message.objects.create(
-                recipient=person,
-                kind=kind,
-                language=language,
-                title=rendered_title,
-                body=rendered_body,
-                link=link,
-                data=dict(data or {}),
-                dedupe_key=dedupe_key,
-            )
+            message.save(force_insert=True)
     except IntegrityError:
         if dedupe_key is None:
             raise
         return None
     transaction.on_commit(schedule_delivery)
     return message
+
+
+def notify_many(messages: list[Message]) -> None:
+    """Put composed messages in their inboxes in one statement, and deliver them after commit.
+    Each must carry a dedupe_key: one already written (a batch run twice) is skipped."""
+    if any(message.dedupe_key is None for message in messages):
+        raise ValueError("notify_many writes only messages with a dedupe_key")
+    if messages:
+        Message.objects.bulk_create(messages, ignore_conflicts=True)
+        transaction.on_commit(schedule_delivery)
 
 
 def schedule_delivery() -> None:

@@ -300,6 +300,11 @@ COMPLAINTS_REWORK_BELOW_RESULT = env.int("COMPLAINTS_REWORK_BELOW_RESULT", defau
 COMPLAINTS_ANONYMISE_AFTER = timedelta(days=env.int("COMPLAINTS_ANONYMISE_AFTER_DAYS", default=365))
 # Open data shows locations rounded to this many decimal places (3 ≈ 110 m).
 COMPLAINTS_PUBLIC_LOCATION_DECIMALS = env.int("COMPLAINTS_PUBLIC_LOCATION_DECIMALS", default=3)
+# How often a process asks whether a jurisdiction's categories, questions, districts or routing
+# rules changed (complaints/routing.py): an admin edit reaches intake and routing within this.
+COMPLAINTS_CATALOGUE_RECHECK_SECONDS = env.float(
+    "COMPLAINTS_CATALOGUE_RECHECK_SECONDS", default=1.0
+)
 
 # How long a stored Idempotency-Key answer is replayed before the key may be used afresh.
 IDEMPOTENCY_KEY_TTL = timedelta(hours=env.int("IDEMPOTENCY_KEY_TTL_HOURS", default=24))
@@ -369,7 +374,7 @@ CELERY_TASK_QUEUES_NAMES = ("approvals", "routing", "payments", "notifications",
 CELERY_TASK_ROUTES = {
     "services.*": {"queue": "approvals"},
     # Telling reporters and followers is not routing: it must not queue behind (or slow) it.
-    "complaints.tasks.notify_complaint_event_task": {"queue": "notifications"},
+    "complaints.tasks.announce_complaint_events_task": {"queue": "notifications"},
     "complaints.tasks.*": {"queue": "routing"},
     "payments.*": {"queue": "payments"},
     "cityportal.notifications.tasks.*": {"queue": "notifications"},

@@ -48,3 +48,6 @@ INSTALLED_APPS = [*INSTALLED_APPS, "tests.conventions"]
 ROOT_URLCONF = "tests.conventions.urls"
 # Static files are not collected for tests; WhiteNoise serves nothing here.
 STATIC_ROOT = None
+# Tests edit a catalogue and report under it at once; the interval has its own test
+# (tests/complaints/test_routing.py).
+COMPLAINTS_CATALOGUE_RECHECK_SECONDS = 0.0

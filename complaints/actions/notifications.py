@@ -1,53 +1,135 @@
 """Every public change of a complaint reaches its reporter, its followers, and the reporters
-and followers of the complaints marked duplicates of it, each in their own language."""
+and followers of the complaints marked duplicates of it, each in their own language.
 
+A public history entry is written with a row in the outbox (PendingAnnouncement); the entries
+waiting there are announced in batches by announce_pending_events, which a task run queued
+after commit and the minute's sweep call. At most one run waits in the queue at a time: the
+entries committed while it waits are announced together. A batch writes its inbox messages and
+deletes its outbox rows in one transaction, and messages carry a dedupe key per entry and
+person: each person hears of each entry once."""
+
+from django.core.cache import cache
+from django.db import transaction
 from django.utils.translation import gettext_lazy as _
 
-from cityportal.notifications.actions import notify
-from complaints.models import Complaint, ComplaintEvent, Follower
+from cityportal.notifications.actions import compose_message, notify_many
+from cityportal.notifications.models import Message
+from complaints.models import Complaint, ComplaintEvent, Follower, PendingAnnouncement
 from identity.models import Person
 
 KIND = "complaint.updated"
+SCHEDULED_FLAG = "complaints:announcements-scheduled"
+# A run that was queued but never started (its message lost) stops blocking new runs after
+# this long; the minute's sweep announces what it would have.
+SCHEDULED_FLAG_SECONDS = 10
+ANNOUNCE_BATCH = 200
 
 
 def audience_of(complaint: Complaint) -> list[Person]:
     """The people who hear about this complaint: reporter and followers, of it and of its
     duplicates (without doubles; anonymous reports have no one to tell in-app)."""
-    ids = {complaint.reporter_id} if complaint.reporter_id else set()
-    ids.update(Follower.objects.filter(complaint=complaint).values_list("person_id", flat=True))
-    duplicates = Complaint.objects.filter(duplicate_of=complaint)
-    ids.update(duplicates.exclude(reporter=None).values_list("reporter_id", flat=True))
-    ids.update(
-        Follower.objects.filter(complaint__duplicate_of=complaint).values_list(
-            "person_id", flat=True
-        )
+    return audiences_of([complaint])[complaint.pk]
+
+
+def audiences_of(complaints: list[Complaint]) -> dict[int, list[Person]]:
+    """audience_of for many complaints, in four queries whatever their number."""
+    ids: dict[int, set[int]] = {
+        complaint.pk: {complaint.reporter_id} if complaint.reporter_id else set()
+        for complaint in complaints
+    }
+    followers = Follower.objects.filter(complaint_id__in=ids).values_list(
+        "complaint_id", "person_id"
     )
-    return list(Person.objects.filter(pk__in=ids, closed_at__isnull=True))
+    for complaint_id, person_id in followers:
+        ids[complaint_id].add(person_id)
+    duplicates = Complaint.objects.filter(duplicate_of_id__in=ids).exclude(reporter=None)
+    for duplicate_of_id, reporter_id in duplicates.values_list("duplicate_of_id", "reporter_id"):
+        if duplicate_of_id is not None and reporter_id is not None:
+            ids[duplicate_of_id].add(reporter_id)
+    duplicate_followers = Follower.objects.filter(complaint__duplicate_of_id__in=ids).values_list(
+        "complaint__duplicate_of_id", "person_id"
+    )
+    for original_id, follower_id in duplicate_followers:
+        if original_id is not None:
+            ids[original_id].add(follower_id)
+    everyone = set().union(*ids.values()) if ids else set()
+    people = {
+        person.pk: person
+        for person in Person.objects.filter(pk__in=everyone, closed_at__isnull=True).order_by("pk")
+    }
+    return {
+        complaint_id: [people[pk] for pk in sorted(members) if pk in people]
+        for complaint_id, members in ids.items()
+    }
 
 
-def notify_about_event(*, event_id: int) -> int:
-    """Tell everyone who follows the complaint about one public history entry; once per
-    person and entry, however often the task runs. Returns how many were told."""
-    event = ComplaintEvent.objects.select_related("complaint").filter(pk=event_id).first()
-    if event is None or not event.is_public:
+def announce_later(event: ComplaintEvent) -> None:
+    """Put a public history entry in the outbox, in the caller's transaction, and make sure a
+    run is queued after commit."""
+    PendingAnnouncement.objects.create(event=event)
+    transaction.on_commit(schedule_announcements)
+
+
+def schedule_announcements() -> None:
+    """Queue an announcing run unless one is already waiting to start: entries committed
+    meanwhile are announced by that run, not by a task each."""
+    from complaints.tasks import announce_complaint_events_task
+
+    if cache.add(SCHEDULED_FLAG, 1, timeout=SCHEDULED_FLAG_SECONDS):
+        announce_complaint_events_task.delay()
+
+
+def announce_pending_events(*, batch: int = ANNOUNCE_BATCH) -> int:
+    """Tell the audiences of every entry waiting in the outbox; parallel runs share the work
+    (rows are claimed with SKIP LOCKED). Returns how many entries were announced."""
+    # This run has started: an entry committed from now on queues the next one, and one
+    # committed before its first batch is read is in this run.
+    cache.delete(SCHEDULED_FLAG)
+    announced = 0
+    while True:
+        done = _announce_batch(batch)
+        announced += done
+        if done < batch:
+            return announced
+
+
+@transaction.atomic
+def _announce_batch(size: int) -> int:
+    event_ids = list(
+        PendingAnnouncement.objects.select_for_update(skip_locked=True)
+        .order_by("event_id")
+        .values_list("event_id", flat=True)[:size]
+    )
+    if not event_ids:
         return 0
+    events = list(
+        ComplaintEvent.objects.filter(pk__in=event_ids, is_public=True)
+        .select_related("complaint")
+        .order_by("pk")
+    )
+    complaints = {event.complaint_id: event.complaint for event in events}
+    audiences = audiences_of(list(complaints.values()))
+    messages = [
+        _message(event, person) for event in events for person in audiences[event.complaint_id]
+    ]
+    notify_many(messages)
+    PendingAnnouncement.objects.filter(event_id__in=event_ids).delete()
+    return len(event_ids)
+
+
+def _message(event: ComplaintEvent, person: Person) -> Message:
     complaint = event.complaint
-    status = Complaint.Status(event.to_status)
-    told = 0
-    for person in audience_of(complaint):
-        message = notify(
-            person=person,
-            kind=KIND,
-            title=_("Complaint %(number)s: %(status)s"),
-            body="%(note)s" if event.note else "",
-            context={
-                "number": complaint.tracking_number,
-                "status": status.label,
-                "note": event.note,
-            },
-            link=f"/complaints/{complaint.tracking_number}",
-            data={"complaint": complaint.tracking_number, "status": event.to_status},
-            dedupe_key=f"complaint-event:{event.pk}",
-        )
-        told += message is not None
-    return told
+    return compose_message(
+        person=person,
+        kind=KIND,
+        title=_("Complaint %(number)s: %(status)s"),
+        body="%(note)s" if event.note else "",
+        context={
+            "number": complaint.tracking_number,
+            "status": Complaint.Status(event.to_status).label,
+            "note": event.note,
+        },
+        link=f"/complaints/{complaint.tracking_number}",
+        data={"complaint": complaint.tracking_number, "status": event.to_status},
+        dedupe_key=f"complaint-event:{event.pk}",
+    )

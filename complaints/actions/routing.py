@@ -12,7 +12,7 @@ from complaints.deadlines import first_contact_due, resolution_due
 from complaints.errors import InvalidComplaint
 from complaints.models import Complaint, ComplaintEvent
 from complaints.permissions import agency_serves
-from complaints.routing import routing_table
+from complaints.routing import routing_table_of
 from identity.models import Agency
 
 S = Complaint.Status
@@ -26,17 +26,16 @@ def route_complaint(*, complaint_id: int) -> Complaint | None:
     dispatch queue. Does nothing to a complaint that is no longer waiting to be routed, so a
     redelivered task is harmless."""
     # Unordered (no .first()): the primary key finds one row, and this runs 50 times a second.
-    complaint = next(
-        iter(
-            Complaint.objects.select_for_update(of=("self",))
-            .select_related("category__default_agency", "jurisdiction")
-            .filter(pk=complaint_id)
-        ),
-        None,
-    )
+    # The category and the jurisdiction come from the routing table, not from a join.
+    complaint = next(iter(Complaint.objects.select_for_update().filter(pk=complaint_id)), None)
     if complaint is None or complaint.status != S.SUBMITTED or complaint.dispatch_since:
         return complaint
-    table = routing_table(complaint.jurisdiction)
+    table = routing_table_of(complaint.jurisdiction_id)
+    if table.jurisdiction is not None:
+        complaint.jurisdiction = table.jurisdiction
+    category = table.category_by_id.get(complaint.category_id)
+    if category is not None:  # else one created a moment ago: read on first use
+        complaint.category = category
     rule = table.match(
         category_id=complaint.category_id,
         district_id=complaint.district_id,
@@ -47,10 +46,10 @@ def route_complaint(*, complaint_id: int) -> Complaint | None:
         note = _("Routed by rule “%(rule)s”.") % {"rule": rule.name}
         return _route(complaint, agency_id=rule.agency_id, rule_id=rule.pk, note=note,
                       actor_kind=A.SYSTEM)  # fmt: skip
-    default = complaint.category.default_agency
-    if default is not None and default.is_active:
+    default_id = complaint.category.default_agency_id
+    if default_id is not None and default_id in table.active_agency_ids:
         note = _("Routed to the category's agency (no routing rule applied).")
-        return _route(complaint, agency_id=default.pk, rule_id=None, note=note,
+        return _route(complaint, agency_id=default_id, rule_id=None, note=note,
                       actor_kind=A.SYSTEM)  # fmt: skip
     now = timezone.now()
     complaint.dispatch_since = now

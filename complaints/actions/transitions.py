@@ -113,9 +113,9 @@ def _write_event(
         at=at,
     )
     if is_public:
-        from complaints.tasks import notify_complaint_event_task
+        from complaints.actions.notifications import announce_later
 
-        notify_complaint_event_task.delay_on_commit(event_id=event.pk)
+        announce_later(event)
     return event
 
 

@@ -16,6 +16,7 @@ from tests.factories import (
     ComplaintCategoryFactory,
     ComplaintFactory,
     DistrictFactory,
+    QuestionFactory,
     RoutingRuleFactory,
     square,
 )
@@ -168,3 +169,62 @@ def test_an_edited_rule_takes_effect_at_once(city):
     route_complaint(complaint_id=complaint.pk)
     complaint.refresh_from_db()
     assert complaint.agency == second
+
+
+def test_an_edit_reaches_a_process_within_the_recheck_interval(city, settings):
+    # given a table read a moment ago, and a process that rechecks once a minute
+    settings.COMPLAINTS_CATALOGUE_RECHECK_SECONDS = 60
+    category = ComplaintCategoryFactory.create(jurisdiction=city)
+    first, second = AgencyFactory.create_batch(2, jurisdiction=city)
+    rule = RoutingRuleFactory.create(jurisdiction=city, agency=first)
+    assert routing_table(city).rules[0].agency_id == first.pk
+
+    # when the rule is edited
+    rule.agency = second
+    rule.save()
+
+    # then the process keeps its table until the interval is over
+    assert routing_table(city).rules[0].agency_id == first.pk
+    settings.COMPLAINTS_CATALOGUE_RECHECK_SECONDS = 0
+    assert routing_table(city).rules[0].agency_id == second.pk
+    assert category.pk in routing_table(city).leaf_ids
+
+
+def test_a_current_table_costs_no_query_within_the_interval(
+    city, settings, django_assert_num_queries
+):
+    settings.COMPLAINTS_CATALOGUE_RECHECK_SECONDS = 60
+    ComplaintCategoryFactory.create(jurisdiction=city)
+    routing_table(city)
+
+    with django_assert_num_queries(0):
+        routing_table(city)
+
+
+def test_a_deactivated_agency_is_no_longer_routed_to(city):
+    # given a category whose agency is switched off after the table was built
+    agency = AgencyFactory.create(jurisdiction=city)
+    category = ComplaintCategoryFactory.create(jurisdiction=city, default_agency=agency)
+    assert agency.pk in routing_table(city).active_agency_ids
+    agency.is_active = False
+    agency.save()
+
+    # when a complaint of it is routed
+    complaint = _complaint(category)
+    route_complaint(complaint_id=complaint.pk)
+
+    # then it waits for the dispatcher
+    complaint.refresh_from_db()
+    assert complaint.agency is None
+    assert complaint.dispatch_since is not None
+
+
+def test_an_edited_question_changes_the_table(city):
+    category = ComplaintCategoryFactory.create(jurisdiction=city)
+    question = QuestionFactory.create(category=category, code="depth", is_required=False)
+    assert not routing_table(city).questions[category.pk][0].is_required
+
+    question.is_required = True
+    question.save()
+
+    assert routing_table(city).questions[category.pk][0].is_required

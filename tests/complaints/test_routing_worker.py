@@ -7,7 +7,8 @@ import uuid
 
 import pytest
 
-from complaints.models import Complaint, ComplaintEvent
+from cityportal.notifications.models import Message
+from complaints.models import Complaint, ComplaintEvent, PendingAnnouncement
 from tests.conftest import client_for
 from tests.factories import (
     AgencyFactory,
@@ -74,7 +75,8 @@ def test_the_worker_routes_by_category_and_district(celery_worker):
         jurisdiction=city, priority=2, agency=south_water, categories=[water], districts=[south]
     )
     stray = ComplaintCategoryFactory.create(jurisdiction=city, code="stray", default_agency=None)
-    citizen = client_for(PersonFactory.create().user)
+    reporter = PersonFactory.create(preferred_language="th")
+    citizen = client_for(reporter.user)
 
     # when a citizen reports in each district, and in the category without an agency
     in_north = _report(citizen, water, latitude="14.5")
@@ -97,3 +99,21 @@ def test_the_worker_routes_by_category_and_district(celery_worker):
     assert waiting.agency is None
     note = waiting.events.filter(actor_kind=ComplaintEvent.ActorKind.SYSTEM).get()
     assert note.is_public is False
+    # and the reporter hears of the two routings in Thai (the dispatcher's wait is internal)
+    titles = _inbox(reporter, count=2)
+    assert titles == sorted(
+        f"เรื่องร้องเรียน {number}: ส่งต่อหน่วยงานแล้ว" for number in (in_north, in_south)
+    )
+    assert not PendingAnnouncement.objects.exists()
+
+
+def _inbox(person, *, count: int, timeout: float = 15.0) -> list[str]:
+    """The titles in `person`'s inbox once `count` have arrived (the worker announces the
+    outbox after the routings commit)."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        titles = sorted(Message.objects.filter(recipient=person).values_list("title", flat=True))
+        if len(titles) >= count:
+            return titles
+        time.sleep(0.05)
+    raise AssertionError(f"{count} messages not in the inbox within {timeout}s")
