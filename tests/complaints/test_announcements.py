@@ -136,12 +136,13 @@ def test_a_batch_takes_the_same_queries_for_three_entries_or_thirty(
 
 
 def test_one_run_is_queued_for_the_entries_of_a_moment(category):
-    with mock.patch.object(announce_complaint_events_task, "delay") as delay:
+    with mock.patch.object(announce_complaint_events_task, "apply_async") as queue:
         notifications.schedule_announcements()
         notifications.schedule_announcements()
-        assert delay.call_count == 1
+        assert queue.call_count == 1
+        assert queue.call_args.kwargs == {"countdown": notifications.ANNOUNCE_DELAY_SECONDS}
 
         # a run that starts lets the next entry queue another
         notifications.announce_pending_events()
         notifications.schedule_announcements()
-        assert delay.call_count == 2
+        assert queue.call_count == 2
