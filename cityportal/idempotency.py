@@ -15,6 +15,7 @@ The rules (also in docs/architecture.md):
   they rolled back with it.
 """
 
+import json
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -99,40 +100,39 @@ def _claim_existing(
 _ADVISORY_LOCK_CLASS = 0x1DE4
 
 _CLAIM_WITHIN_SQL = """
-WITH held AS (SELECT pg_try_advisory_xact_lock(%(lock_class)s, hashtext(%(lock_key)s)) AS locked),
-     claimed AS (
-        INSERT INTO {table} (scope, key, fingerprint, method, path, status, response_status,
-                             response_body, response_headers, locked_at, created_at,
-                             completed_at, expires_at)
-        SELECT %(scope)s, %(key)s, %(fingerprint)s, %(method)s, %(path)s, %(status)s, NULL,
-               NULL, '{{}}'::jsonb, %(now)s, %(now)s, NULL, %(expires_at)s
-        FROM held WHERE held.locked
-        ON CONFLICT (scope, key) DO NOTHING
-        RETURNING id
-     )
-SELECT held.locked, (SELECT id FROM claimed) FROM held
+SELECT pg_try_advisory_xact_lock(%s, hashtext(%s)),
+       EXISTS (SELECT 1 FROM {table} WHERE scope = %s AND key = %s)
+"""
+
+_STORE_WITHIN_SQL = """
+INSERT INTO {table} (scope, key, fingerprint, method, path, status, response_status,
+                     response_body, response_headers, locked_at, created_at, completed_at,
+                     expires_at)
+VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s)
+ON CONFLICT (scope, key) DO NOTHING
+RETURNING id
 """
 
 
 def claim_idempotency_key_within(
     *, scope: str, key: str, fingerprint: str, method: str, path: str
 ) -> Claim:
-    """claim_idempotency_key inside the caller's transaction, on PostgreSQL: the key is taken
-    with the request's own writes and committed with them (one commit, not two), and freed by
-    their rollback. While the request runs, a transaction-scoped advisory lock on the key stands
-    for "in progress", so a concurrent duplicate is refused at once (409) instead of waiting on
-    the uncommitted row. One statement when the key is new."""
+    """claim_idempotency_key inside the caller's transaction, on PostgreSQL: a new key is
+    stored with its answer when the request succeeds, committed with the request's own writes
+    (one commit, not two), and a failure leaves nothing to free. While the request runs, a
+    transaction-scoped advisory lock on the key stands for "in progress", so a concurrent
+    duplicate is refused at once (409). One statement when the key is new; the returned record
+    is then unsaved, for complete_idempotency_key to insert."""
     if not connection.in_atomic_block:
         raise RuntimeError("claim_idempotency_key_within needs the request's transaction")
     now = timezone.now()
-    expires_at = now + settings.IDEMPOTENCY_KEY_TTL
     fresh = {
         "fingerprint": fingerprint,
         "method": method,
         "path": path[:500],
         "status": IdempotencyKey.Status.IN_PROGRESS,
         "locked_at": now,
-        "expires_at": expires_at,
+        "expires_at": now + settings.IDEMPOTENCY_KEY_TTL,
         "response_status": None,
         "response_body": None,
         "response_headers": {},
@@ -140,40 +140,53 @@ def claim_idempotency_key_within(
     }
     with connection.cursor() as cursor:
         cursor.execute(
-            _CLAIM_WITHIN_SQL.format(
-                table=connection.ops.quote_name(IdempotencyKey._meta.db_table)
-            ),
-            {
-                "lock_class": _ADVISORY_LOCK_CLASS,
-                "lock_key": f"{scope} {key}",
-                "scope": scope,
-                "key": key,
-                "fingerprint": fingerprint,
-                "method": method,
-                "path": path[:500],
-                "status": IdempotencyKey.Status.IN_PROGRESS,
-                "now": now,
-                "expires_at": expires_at,
-            },
+            _CLAIM_WITHIN_SQL.format(table=_table()),
+            [_ADVISORY_LOCK_CLASS, f"{scope} {key}", scope, key],
         )
-        locked, claimed_id = cursor.fetchone()
+        locked, exists = cursor.fetchone()
     if not locked:
         raise IdempotencyRequestInProgress(
             _("The first request with this key has not finished yet."), retry_after=1
         )
-    if claimed_id is not None:
-        record = IdempotencyKey(pk=claimed_id, scope=scope, key=key, created_at=now, **fresh)
-        record._state.adding = False
-        return Claim(record=record, is_replay=False)
+    if not exists:
+        return Claim(
+            record=IdempotencyKey(scope=scope, key=key, created_at=now, **fresh), is_replay=False
+        )
     # The key was used before (we hold its lock, so that request is over): as claim_idempotency_key.
     record = IdempotencyKey.objects.select_for_update().get(scope=scope, key=key)
     return _claim_existing(record, fresh, now, fingerprint)
+
+
+def _table() -> str:
+    return connection.ops.quote_name(IdempotencyKey._meta.db_table)
+
+
+def _store_new(record: IdempotencyKey, status: int, body: Any, headers: dict[str, str]) -> None:
+    """Insert the answer of a request whose key was new (claim_idempotency_key_within)."""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            _STORE_WITHIN_SQL.format(table=_table()),
+            [
+                record.scope, record.key, record.fingerprint, record.method, record.path,
+                IdempotencyKey.Status.COMPLETED, status, json.dumps(body), json.dumps(headers),
+                record.locked_at, record.created_at, timezone.now(), record.expires_at,
+            ],
+        )  # fmt: skip
+        stored = cursor.fetchone()
+    if stored is None:
+        # A request on an endpoint that claims apart (atomic=False) took the same key meanwhile.
+        raise IdempotencyKeyReused(_("Send a new Idempotency-Key for a new request."))
+    record.pk = stored[0]
+    record._state.adding = False
 
 
 def complete_idempotency_key(
     *, record: IdempotencyKey, status: int, body: Any, headers: dict[str, str]
 ) -> None:
     """Store the answer to replay; call it inside the request's own transaction."""
+    if record._state.adding:
+        _store_new(record, status, body, headers)
+        return
     updated = IdempotencyKey.objects.filter(
         pk=record.pk, status=IdempotencyKey.Status.IN_PROGRESS, locked_at=record.locked_at
     ).update(
