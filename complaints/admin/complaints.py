@@ -23,6 +23,7 @@ from typing import Any
 
 from django import forms
 from django.contrib import admin, messages
+from django.contrib.admin import helpers
 from django.contrib.admin.utils import unquote
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
@@ -414,6 +415,16 @@ class _ComplaintScreen(admin.ModelAdmin):
         return False
 
     # Columns and fields -----------------------------------------------------------------------
+
+    def action_checkbox(self, obj: Any) -> SafeString:
+        # Django's markup, written directly: Django renders a form widget through the template
+        # engine for every row, a quarter of the queue's rendering time.
+        return format_html(
+            '<input type="checkbox" name="{}" value="{}" class="action-select" aria-label="{}">',
+            helpers.ACTION_CHECKBOX_NAME,
+            obj.pk,
+            format_html(gettext("Select this object for an action - {}"), str(obj)),
+        )
 
     @admin.display(description=_("deadline"), ordering="resolution_due")
     def deadline(self, complaint: Complaint) -> SafeString:

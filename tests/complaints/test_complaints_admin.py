@@ -430,3 +430,15 @@ def test_officers_see_no_escalations(browser, agency):
     _escalate(complaint_of(agency), agency)
 
     assert browser.get(ESCALATIONS).status_code == 403
+
+
+def test_each_row_of_the_queue_has_the_selection_checkbox(browser, agency, officer):
+    complaint = complaint_of(agency)
+
+    page_html = browser.get(QUEUE).content.decode()
+
+    assert (
+        f'<input type="checkbox" name="_selected_action" value="{complaint.pk}" '
+        f'class="action-select" aria-label="Select this object for an action - {complaint}">'
+    ) in page_html
+    assert 'id="action-toggle"' in page_html
