@@ -13,9 +13,10 @@ How it measures (nothing in the project changes):
   with the load generator.
 - The catalogue is the generator's synthetic one plus a working calendar with holidays and
   nine rules that are tried and fail before the one that matches (bench/complaint_common.py),
-  so routing does its real work: the compiled table's version check, the rule ladder, the
-  district, the deadlines counted on the calendar, the transition with its history row, and the
-  reporter's notification queued after commit (run by the same worker).
+  so routing does its real work: the compiled table (its version rechecked once a second), the
+  rule ladder, the district, the deadlines counted on the calendar, the transition with its
+  history row and its outbox row, and the reporter's notice, written by the batched
+  announcement runs on the same worker.
 - A bench-only trigger, created in the throwaway database only (dropped with it), sends NOTIFY
   with the complaint's address when its status goes from `submitted` to `routed`; PostgreSQL
   delivers it when the worker's transaction commits, i.e. when the routing is visible. A
@@ -26,8 +27,8 @@ How it measures (nothing in the project changes):
   per second are counted in the window, with submissions and routings sharing the cores.
 - `--drain N`: N complaints already submitted are queued at once while the worker's `routing`
   consumer is paused, then it is resumed and timed until the last is routed: the worker's own
-  rate, with its CPU per routing. (Each routing's notification task lands behind them on the
-  same queue and runs after.)
+  rate, with its CPU per routing, which counts the announcement runs that tell the reporters
+  meanwhile (queue `notifications`, the same worker).
 
 Exits 1 if a request failed or a complaint was never routed.
 """
