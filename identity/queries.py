@@ -12,7 +12,8 @@ def person_of(user: Any) -> Person | None:
     """The person record behind a logged-in account, if any (staff may have none)."""
     if not getattr(user, "is_authenticated", False) or isinstance(user, ApiClient):
         return None
-    return Person.objects.filter(user=user, closed_at__isnull=True).first()
+    # Person.user is one-to-one: no ORDER BY to build (every API request of a citizen asks).
+    return next(iter(Person.objects.filter(user=user, closed_at__isnull=True)[:1]), None)
 
 
 def active_mandates_held_by(person: Person) -> QuerySet[Mandate]:
