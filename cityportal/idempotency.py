@@ -52,7 +52,21 @@ def claim_idempotency_key(
 ) -> Claim:
     """Take the key for this request, or return the stored answer of an identical earlier one."""
     now = timezone.now()
-    fresh = {
+    fresh = _fresh_claim(fingerprint=fingerprint, method=method, path=path, now=now)
+    with transaction.atomic():
+        try:
+            with transaction.atomic():
+                record = IdempotencyKey.objects.create(scope=scope, key=key, **fresh)
+            return Claim(record=record, is_replay=False)
+        except IntegrityError:
+            pass  # someone holds or held this key: look at what they left
+        record = IdempotencyKey.objects.select_for_update().get(scope=scope, key=key)
+        return _claim_existing(record, fresh, now, fingerprint)
+
+
+def _fresh_claim(*, fingerprint: str, method: str, path: str, now: datetime) -> dict[str, Any]:
+    """The fields of a key taken now by a request that has not answered yet."""
+    return {
         "fingerprint": fingerprint,
         "method": method,
         "path": path[:500],
@@ -64,15 +78,6 @@ def claim_idempotency_key(
         "response_headers": {},
         "completed_at": None,
     }
-    with transaction.atomic():
-        try:
-            with transaction.atomic():
-                record = IdempotencyKey.objects.create(scope=scope, key=key, **fresh)
-            return Claim(record=record, is_replay=False)
-        except IntegrityError:
-            pass  # someone holds or held this key: look at what they left
-        record = IdempotencyKey.objects.select_for_update().get(scope=scope, key=key)
-        return _claim_existing(record, fresh, now, fingerprint)
 
 
 def _claim_existing(
@@ -126,18 +131,7 @@ def claim_idempotency_key_within(
     if not connection.in_atomic_block:
         raise RuntimeError("claim_idempotency_key_within needs the request's transaction")
     now = timezone.now()
-    fresh = {
-        "fingerprint": fingerprint,
-        "method": method,
-        "path": path[:500],
-        "status": IdempotencyKey.Status.IN_PROGRESS,
-        "locked_at": now,
-        "expires_at": now + settings.IDEMPOTENCY_KEY_TTL,
-        "response_status": None,
-        "response_body": None,
-        "response_headers": {},
-        "completed_at": None,
-    }
+    fresh = _fresh_claim(fingerprint=fingerprint, method=method, path=path, now=now)
     with connection.cursor() as cursor:
         cursor.execute(
             _CLAIM_WITHIN_SQL.format(table=_table()),
