@@ -71,7 +71,7 @@ def seed_catalogue() -> Catalogue:
             time_to=clock(5) if n % 3 == 1 else None,
             answers={"source": "fireworks"},
         )  # fmt: skip
-    table = routing_table(city)
+    table = routing_table(city.pk)
     rng = random.Random(11)
     points = [
         (lat, lon, district_id)

@@ -83,8 +83,9 @@ def _answer_matches(given: Any, want: Any) -> bool:
 
 @dataclass(frozen=True)
 class RoutingTable:
-    jurisdiction_id: int
-    jurisdiction_code: str
+    # The jurisdiction's row, read along with its categories. Shared by every request of the
+    # process, as are the categories below: read them, never change or save them.
+    jurisdiction: Jurisdiction = field(compare=False)
     time_zone: ZoneInfo
     rules: tuple[CompiledRule, ...]
     # category id → its id and every ancestor's, for rules that name a parent category
@@ -92,10 +93,8 @@ class RoutingTable:
     district_ids: tuple[int, ...] = ()
     geometries: tuple[PreparedGeometry, ...] = ()
     tree: STRtree | None = field(default=None, compare=False)
-    # Every category of the jurisdiction by code (its jurisdiction read along), which of them
-    # have none beneath them, and each category's questions in their order. Shared by every
-    # request of the process: read them, never change or save them.
-    jurisdiction: Jurisdiction | None = field(default=None, compare=False)
+    # Every category of the jurisdiction by code and by id, which of them have none beneath
+    # them, and each category's questions in their order.
     categories: dict[str, ComplaintCategory] = field(default_factory=dict, compare=False)
     category_by_id: dict[int, ComplaintCategory] = field(default_factory=dict, compare=False)
     leaf_ids: frozenset[int] = frozenset()
@@ -139,15 +138,20 @@ _jurisdiction_ids: dict[str, int] = {}
 _lock = Lock()
 
 
-def routing_table(jurisdiction: Jurisdiction) -> RoutingTable:
+def routing_table(jurisdiction_id: int) -> RoutingTable:
     """The jurisdiction's compiled table, rebuilt only when its rules, districts, categories or
     questions have changed (one query to find out, at most once per recheck interval)."""
-    return _table(jurisdiction.pk)
-
-
-def routing_table_of(jurisdiction_id: int) -> RoutingTable:
-    """routing_table, by the jurisdiction's id."""
-    return _table(jurisdiction_id)
+    now = clock.monotonic()
+    cached = _tables.get(jurisdiction_id)
+    if cached is not None and now - cached[2] < settings.COMPLAINTS_CATALOGUE_RECHECK_SECONDS:
+        return cached[1]
+    version = _version(jurisdiction_id)
+    table = cached[1] if cached is not None and cached[0] == version else None
+    if table is None:
+        table = _build(jurisdiction_id)
+    with _lock:
+        _tables[jurisdiction_id] = (version, table, now)
+    return table
 
 
 def routing_table_by_code(code: str) -> RoutingTable | None:
@@ -158,26 +162,13 @@ def routing_table_by_code(code: str) -> RoutingTable | None:
         pk = Jurisdiction.objects.filter(code=code).values_list("pk", flat=True).first()
         if pk is None:
             return None
-    table = _table(pk)
-    if table.jurisdiction_code != code:  # renamed since this process learnt the code
+    table = routing_table(pk)
+    if table.jurisdiction.code != code:  # renamed since this process learnt the code
         with _lock:
             _jurisdiction_ids.pop(code, None)
         return None
     with _lock:
         _jurisdiction_ids[code] = pk
-    return table
-
-
-def _table(jurisdiction_id: int) -> RoutingTable:
-    now = clock.monotonic()
-    cached = _tables.get(jurisdiction_id)
-    if cached is not None and now - cached[2] < settings.COMPLAINTS_CATALOGUE_RECHECK_SECONDS:
-        return cached[1]
-    version = _version(jurisdiction_id)
-    fresh = cached is not None and cached[0] == version
-    table = cached[1] if cached is not None and fresh else _build(jurisdiction_id)
-    with _lock:
-        _tables[jurisdiction_id] = (version, table, now)
     return table
 
 
@@ -256,15 +247,13 @@ def _build(jurisdiction_id: int) -> RoutingTable:
     )
     shapes = [shape(boundary) for _, boundary in districts]
     return RoutingTable(
-        jurisdiction_id=jurisdiction.pk,
-        jurisdiction_code=jurisdiction.code,
+        jurisdiction=jurisdiction,
         time_zone=ZoneInfo(jurisdiction.time_zone),
         rules=rules,
         lineage=lineage,
         district_ids=tuple(pk for pk, _ in districts),
         geometries=tuple(prep(geometry) for geometry in shapes),
         tree=STRtree(shapes) if shapes else None,
-        jurisdiction=jurisdiction,
         categories={category.code: category for category in categories},
         category_by_id={category.pk: category for category in categories},
         active_agency_ids=frozenset(

@@ -191,14 +191,14 @@ def validate_answers(
 def questions_of(category: ComplaintCategory) -> tuple[QuestionSpec, ...]:
     """The category's questions with their choice keys, from the jurisdiction's routing table
     (no query while it is current)."""
-    return routing_table(category.jurisdiction).questions.get(category.pk, ())
+    return routing_table(category.jurisdiction_id).questions.get(category.pk, ())
 
 
 # The category -------------------------------------------------------------------------------
 
 
 def _check_category(category: ComplaintCategory) -> None:
-    is_leaf = category.pk in routing_table(category.jurisdiction).leaf_ids
+    is_leaf = category.pk in routing_table(category.jurisdiction_id).leaf_ids
     if not category.is_active or not is_leaf:
         raise InvalidComplaint(
             errors=[
@@ -269,7 +269,7 @@ def _district_of(
 ) -> int | None:
     """The district the point lies in; a point outside every district of a jurisdiction that
     has districts is not the jurisdiction's to handle."""
-    table = routing_table(category.jurisdiction)
+    table = routing_table(category.jurisdiction_id)
     if not table.has_districts:
         return None
     district_id = table.district_at(float(point[0]), float(point[1]))

@@ -12,7 +12,7 @@ from complaints.deadlines import first_contact_due, resolution_due
 from complaints.errors import InvalidComplaint
 from complaints.models import Complaint, ComplaintEvent
 from complaints.permissions import agency_serves
-from complaints.routing import routing_table_of
+from complaints.routing import routing_table
 from identity.models import Agency
 
 S = Complaint.Status
@@ -30,9 +30,8 @@ def route_complaint(*, complaint_id: int) -> Complaint | None:
     complaint = next(iter(Complaint.objects.select_for_update().filter(pk=complaint_id)), None)
     if complaint is None or complaint.status != S.SUBMITTED or complaint.dispatch_since:
         return complaint
-    table = routing_table_of(complaint.jurisdiction_id)
-    if table.jurisdiction is not None:
-        complaint.jurisdiction = table.jurisdiction
+    table = routing_table(complaint.jurisdiction_id)
+    complaint.jurisdiction = table.jurisdiction
     category = table.category_by_id.get(complaint.category_id)
     if category is not None:  # else one created a moment ago: read on first use
         complaint.category = category

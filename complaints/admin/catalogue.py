@@ -964,7 +964,7 @@ def try_routing(
     answers: dict[str, Any] | None = None,
 ) -> RoutingOutcome:
     """What route_complaint would do with such a report, without a complaint."""
-    table = routing_table(jurisdiction)
+    table = routing_table(jurisdiction.pk)
     located = district is None and latitude is not None and longitude is not None
     if located:
         found = table.district_at(float(latitude), float(longitude))  # type: ignore[arg-type]

@@ -230,7 +230,7 @@ def test_complaints_are_routed_by_the_real_rules_and_placed_inside_their_distric
 
     # then the first routing is the table's: the rule for roads in the east, else the
     # category's agency
-    table = routing_table(catalogue["city"])
+    table = routing_table(catalogue["city"].pk)
     first_routing = {
         event.complaint_id: event.agency_id
         for event in ComplaintEvent.objects.filter(to_status=S.ROUTED, from_status=S.SUBMITTED)

@@ -231,7 +231,7 @@ def load_leaves(scope: str | None, rng: random.Random) -> list[Leaf]:
 
 
 def _place(jurisdiction: Jurisdiction, rng: random.Random) -> Place:
-    table = routing_table(jurisdiction)
+    table = routing_table(jurisdiction.pk)
     languages = jurisdiction.languages or ["en"]
     return Place(
         jurisdiction=jurisdiction,
