@@ -1,7 +1,7 @@
 """Writing and delivering inbox messages."""
 
 from collections.abc import Mapping
-from typing import Any
+from typing import Any, NotRequired, TypedDict, Unpack
 
 from django.core.cache import cache
 from django.db import IntegrityError, transaction
@@ -28,60 +28,53 @@ def _value(value: Any) -> Any:
     return str(value) if isinstance(value, Promise) else value
 
 
-def compose_message(
-    *,
-    person: Person,
-    kind: str,
-    title: str | Promise,
-    body: str | Promise = "",
-    context: Mapping[str, Any] | None = None,
-    link: str = "",
-    data: Mapping[str, Any] | None = None,
-    dedupe_key: str | None = None,
-) -> Message:
+class MessageFields(TypedDict):
+    """What a message is made of: its recipient, kind and title; the body and the link; the
+    values `title` and `body` are filled with; data for the app; a dedupe key."""
+
+    person: Person
+    kind: str
+    title: str | Promise
+    body: NotRequired[str | Promise]
+    context: NotRequired[Mapping[str, Any] | None]
+    link: NotRequired[str]
+    data: NotRequired[Mapping[str, Any] | None]
+    dedupe_key: NotRequired[str | None]
+
+
+def compose_message(**fields: Unpack[MessageFields]) -> Message:
     """An inbox message for `person`, written in their language; not saved."""
-    context = context or {}
+    person = fields["person"]
+    body = fields.get("body", "")
+    context = fields.get("context") or {}
     language = person.preferred_language or "en"
     with translation.override(language):
         # Lazy translations (a status name) and callables (a translated model field, read as
         # `lambda: service.name`) render in the recipient's language.
         values = {key: _value(value) for key, value in context.items()}
-        rendered_title = _render(title, values)[:300]
+        rendered_title = _render(fields["title"], values)[:300]
         rendered_body = _render(body, values) if body else ""
     return Message(
         recipient=person,
-        kind=kind,
+        kind=fields["kind"],
         language=language,
         title=rendered_title,
         body=rendered_body,
-        link=link,
-        data=dict(data or {}),
-        dedupe_key=dedupe_key,
+        link=fields.get("link", ""),
+        data=dict(fields.get("data") or {}),
+        dedupe_key=fields.get("dedupe_key"),
     )
 
 
-def notify(
-    *,
-    person: Person,
-    kind: str,
-    title: str | Promise,
-    body: str | Promise = "",
-    context: Mapping[str, Any] | None = None,
-    link: str = "",
-    data: Mapping[str, Any] | None = None,
-    dedupe_key: str | None = None,
-) -> Message | None:
+def notify(**fields: Unpack[MessageFields]) -> Message | None:
     """Put a message in `person`'s inbox in their language and deliver it by email and SMS
     after commit. With a `dedupe_key`, a second call for the same person writes nothing."""
-    message = compose_message(
-        person=person, kind=kind, title=title, body=body, context=context, link=link,
-        data=data, dedupe_key=dedupe_key,
-    )  # fmt: skip
+    message = compose_message(**fields)
     try:
         with transaction.atomic():
             message.save(force_insert=True)
     except IntegrityError:
-        if dedupe_key is None:
+        if message.dedupe_key is None:
             raise
         return None
     transaction.on_commit(schedule_delivery)
