@@ -64,6 +64,16 @@ def claim_idempotency_key(
         return _claim_existing(record, fresh, now, fingerprint)
 
 
+def _reused() -> IdempotencyKeyReused:
+    return IdempotencyKeyReused(_("Send a new Idempotency-Key for a new request."))
+
+
+def _still_running() -> IdempotencyRequestInProgress:
+    return IdempotencyRequestInProgress(
+        _("The first request with this key has not finished yet."), retry_after=1
+    )
+
+
 def _fresh_claim(*, fingerprint: str, method: str, path: str, now: datetime) -> dict[str, Any]:
     """The fields of a key taken now by a request that has not answered yet."""
     return {
@@ -89,14 +99,9 @@ def _claim_existing(
         _reset(record, fresh)
         return Claim(record=record, is_replay=False)
     if record.fingerprint != fingerprint:
-        raise IdempotencyKeyReused(
-            _("Send a new Idempotency-Key for a new request."),
-        )
+        raise _reused()
     if record.status == IdempotencyKey.Status.IN_PROGRESS:
-        raise IdempotencyRequestInProgress(
-            _("The first request with this key has not finished yet."),
-            retry_after=1,
-        )
+        raise _still_running()
     return Claim(record=record, is_replay=True)
 
 
@@ -139,9 +144,7 @@ def claim_idempotency_key_within(
         )
         locked, exists = cursor.fetchone()
     if not locked:
-        raise IdempotencyRequestInProgress(
-            _("The first request with this key has not finished yet."), retry_after=1
-        )
+        raise _still_running()
     if not exists:
         return Claim(
             record=IdempotencyKey(scope=scope, key=key, created_at=now, **fresh), is_replay=False
@@ -169,7 +172,7 @@ def _store_new(record: IdempotencyKey, status: int, body: Any, headers: dict[str
         stored = cursor.fetchone()
     if stored is None:
         # A request on an endpoint that claims apart (atomic=False) took the same key meanwhile.
-        raise IdempotencyKeyReused(_("Send a new Idempotency-Key for a new request."))
+        raise _reused()
     record.pk = stored[0]
     record._state.adding = False
 
