@@ -31,7 +31,6 @@ from __future__ import annotations
 import argparse
 import json
 import queue
-import select
 import sys
 import threading
 import time
@@ -58,52 +57,6 @@ CREATE TRIGGER bench_notify_task_done AFTER INSERT OR UPDATE ON cityportal_worke
 """
 
 
-class Listener(threading.Thread):
-    """Timestamps every committed worker write (a NOTIFY from the bench trigger)."""
-
-    def __init__(self, database_url: str) -> None:
-        super().__init__(name="bench-listener", daemon=True)
-        import psycopg2
-
-        self.conn = psycopg2.connect(database_url)
-        self.conn.autocommit = True
-        with self.conn.cursor() as cursor:
-            cursor.execute(f"LISTEN {CHANNEL}")
-        self.arrivals: list[int] = []
-        self.changed = threading.Condition()
-        self.stopping = threading.Event()
-
-    def run(self) -> None:
-        while not self.stopping.is_set():
-            if select.select([self.conn], [], [], 0.2)[0]:
-                self.conn.poll()
-                now = time.perf_counter_ns()
-                if self.conn.notifies:
-                    with self.changed:
-                        self.arrivals.extend(now for _ in self.conn.notifies)
-                        self.conn.notifies.clear()
-                        self.changed.notify_all()
-
-    @property
-    def count(self) -> int:
-        return len(self.arrivals)
-
-    def wait_for(self, count: int, timeout: float) -> bool:
-        deadline = time.monotonic() + timeout
-        with self.changed:
-            while len(self.arrivals) < count:
-                left = deadline - time.monotonic()
-                if left <= 0:
-                    return False
-                self.changed.wait(left)
-        return True
-
-    def stop(self) -> None:
-        self.stopping.set()
-        self.join(timeout=5)
-        self.conn.close()
-
-
 def submit() -> None:
     """What an application submit does at its end: commit a row, queue a task on commit."""
     from django.db import connection, transaction
@@ -118,7 +71,7 @@ def submit() -> None:
 
 class Submitters:
     """Threads that submit, each on its own database connection, as several web processes
-    would; fed with due times (perf_counter ns) through a queue."""
+    would; fed with due times (wall-clock ns, as the listener's) through a queue."""
 
     def __init__(self, count: int) -> None:
         self.queue: queue.Queue[int | None] = queue.Queue()
@@ -136,13 +89,13 @@ class Submitters:
 
         try:
             while (due := self.queue.get()) is not None:
-                started = time.perf_counter_ns()
+                started = time.time_ns()
                 try:
                     submit()
                 except Exception as error:  # counted, and the run fails
                     self.failures.append(repr(error))
                     continue
-                self.done.append((due, started, time.perf_counter_ns()))
+                self.done.append((due, started, time.time_ns()))
         finally:
             connection.close()
 
@@ -154,7 +107,12 @@ class Submitters:
 
 
 def open_loop(
-    listener: Listener, submitters: Submitters, *, rate: float, duration: float, grace: float
+    listener: harness.Listener,
+    submitters: Submitters,
+    *,
+    rate: float,
+    duration: float,
+    grace: float,
 ) -> dict[str, Any]:
     """`rate` submits per second for `duration` seconds; latency from each one's due time."""
     total = int(rate * duration)
@@ -163,17 +121,18 @@ def open_loop(
     first_done = len(submitters.done)
     meter = loadgen.CpuMeter(SESSIONS)
     meter.start()
-    begin = time.perf_counter_ns()
+    begin = time.time_ns()
     for number in range(total):
         when = begin + int(number * interval_ns)
-        delay = when - time.perf_counter_ns()
+        delay = when - time.time_ns()
         if delay > 0:
             time.sleep(delay / 1e9)
         submitters.queue.put(when)
     completed = listener.wait_for(first + total, timeout=grace)
     cpu = meter.stop()
     done = sorted(submitters.done[first_done:])
-    arrivals = listener.arrivals[first : first + total]
+    # The listener's clock is the wall clock (time_ns), as the due times here.
+    arrivals = [seen for _beats, seen in listener.arrivals[first : first + total]]
     # The k-th visible write is matched with the k-th due submit (the task carries no id).
     latencies = sorted(
         (seen - due) / 1e6 for (due, _s, _f), seen in zip(done, arrivals, strict=False)
@@ -202,7 +161,12 @@ def open_loop(
 
 
 def saturate(
-    listener: Listener, submitters: Submitters, *, in_flight: int, duration: float, grace: float
+    listener: harness.Listener,
+    submitters: Submitters,
+    *,
+    in_flight: int,
+    duration: float,
+    grace: float,
 ) -> dict[str, Any]:
     """Keep `in_flight` submits outstanding for `duration` seconds; count completions per second
     after the first second (which fills the pipeline)."""
@@ -222,7 +186,7 @@ def saturate(
             with listener.changed:
                 listener.changed.wait(0.05)
             continue
-        submitters.queue.put(time.perf_counter_ns())
+        submitters.queue.put(time.time_ns())
         sent += 1
     if measured_from_count is None:
         raise SystemExit("--saturate must be longer than 1 s")
@@ -303,13 +267,13 @@ def main() -> int:
             raise SystemExit("tasks would run eagerly: the benchmark needs a broker and a worker")
         SESSIONS.update(stack.cpu_sessions)
         header = harness.print_header("Task round trip (commit → worker write visible)", stack)
-        listener = Listener(stack.database_url)
+        listener = harness.Listener(stack.database_url, CHANNEL)
         listener.start()
         submitters = Submitters(args.submitters)
         try:
             # The first task creates the heartbeat row; run it alone, then warm both worker
             # processes and every connection up.
-            submitters.queue.put(time.perf_counter_ns())
+            submitters.queue.put(time.time_ns())
             if not listener.wait_for(1, timeout=30):
                 raise SystemExit("the worker never wrote its heartbeat: is it consuming?")
             warm = open_loop(listener, submitters, rate=50, duration=2, grace=10)
