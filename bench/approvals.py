@@ -172,7 +172,7 @@ def seed() -> list[str]:
         )
         request.session = SessionStore()
         request.user = user
-        login(request, user, backend="django.contrib.auth.backends.ModelBackend")
+        login(request, user, backend="identity.backends.ModelBackend")
         request.session.save()
         tokens.append(request.session.session_key)
     return tokens

@@ -106,7 +106,7 @@ def seed_citizens(count: int) -> list[tuple[int, str]]:
         )  # fmt: skip
         request.session = SessionStore()
         request.user = user
-        login(request, user, backend="django.contrib.auth.backends.ModelBackend")
+        login(request, user, backend="identity.backends.ModelBackend")
         request.session.save()
         citizens.append((person.pk, str(request.session.session_key)))
     return citizens

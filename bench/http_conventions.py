@@ -61,7 +61,7 @@ def create_users_and_tokens(count: int) -> list[tuple[int, str]]:
     for user in User.objects.filter(username__startswith="bench").order_by("pk"):
         request = HttpRequest()
         request.session = SessionStore()
-        login(request, user, backend="django.contrib.auth.backends.ModelBackend")
+        login(request, user, backend="identity.backends.ModelBackend")
         request.session.save()
         tokens.append((user.pk, request.session.session_key))
     return tokens

@@ -75,7 +75,7 @@ def seed_officers() -> list[dict[str, Any]]:
         Authenticator.objects.create(user=user, type=Authenticator.Type.TOTP, data={})
         request.session = SessionStore()
         request.user = user
-        login(request, user, backend="django.contrib.auth.backends.ModelBackend")
+        login(request, user, backend="identity.backends.ModelBackend")
         now = time.time()
         request.session["account_authentication_methods"] = [
             {"method": "password", "at": now},

@@ -5,13 +5,16 @@ from typing import Any
 from django.db.models import Q, QuerySet
 from django.utils import timezone
 
-from identity.models import ApiClient, Mandate, Person
+from identity.models import ApiClient, Mandate, Person, User
 
 
 def person_of(user: Any) -> Person | None:
     """The person record behind a logged-in account, if any (staff may have none)."""
     if not getattr(user, "is_authenticated", False) or isinstance(user, ApiClient):
         return None
+    if User.person.is_cached(user):  # read with the account at sign-in (identity.backends)
+        person = getattr(user, "person", None)  # None: the account has no person
+        return person if person is not None and person.closed_at is None else None
     # Person.user is one-to-one: no ORDER BY to build (every API request of a citizen asks).
     return next(iter(Person.objects.filter(user=user, closed_at__isnull=True)[:1]), None)
 

@@ -126,8 +126,9 @@ else:
 # --- authentication ---------------------------------------------------------------------------
 
 AUTHENTICATION_BACKENDS = [
-    "django.contrib.auth.backends.ModelBackend",
-    "allauth.account.auth_backends.AuthenticationBackend",
+    # Django's and allauth's, reading the account's person with it (identity/backends.py).
+    "identity.backends.ModelBackend",
+    "identity.backends.AuthenticationBackend",
     # Agency roles (Membership) grant admin permissions: identity/roles.py.
     "identity.roles.RolePermissionBackend",
 ]

@@ -224,8 +224,9 @@ def test_my_complaints_take_the_same_queries_however_many(
 ):
     ComplaintFactory.create_batch(count, category=category, reporter=person)
 
-    # the person, then one page of complaints with their categories and jurisdictions
-    with django_assert_num_queries(2):
+    # one page of complaints with their categories and jurisdictions (the person comes with
+    # the account)
+    with django_assert_num_queries(1):
         response = citizen_api.get(URL)
 
     assert len(response.json()["results"]) == count
@@ -239,9 +240,9 @@ def test_my_complaints_are_for_citizens(api, officer_api):
 def test_the_detail_takes_a_fixed_number_of_queries(
     citizen_api, handled, django_assert_num_queries
 ):
-    # the person; the complaint with category, jurisdiction, agency and original; its public
-    # history, photos and ratings
-    with django_assert_num_queries(5):
+    # the complaint with category, jurisdiction, agency and original; its public history,
+    # photos and ratings (the person comes with the account)
+    with django_assert_num_queries(4):
         response = citizen_api.get(_detail_path(handled))
 
     assert response.status_code == 200

@@ -350,11 +350,11 @@ def test_a_report_takes_a_handful_of_queries(
     settings.COMPLAINTS_CATALOGUE_RECHECK_SECONDS = 60
     report(citizen_api, body(category))
 
-    # Five statements: the person, the idempotency claim, the complaint, its first history
-    # entry and the idempotency answer; and four savepoints (set and released): the request's
-    # (a transaction of its own outside tests) and the insert's (a clashing tracking number
-    # is drawn again).
-    with django_assert_num_queries(9):
+    # Four statements (the person comes with the account): the idempotency claim, the
+    # complaint, its first history entry and the idempotency answer; and four savepoints (set
+    # and released): the request's (a transaction of its own outside tests) and the insert's
+    # (a clashing tracking number is drawn again).
+    with django_assert_num_queries(8):
         response = report(citizen_api, body(category))
 
     assert response.status_code == 201

@@ -134,8 +134,8 @@ class TestReadAccessLog:
                 what=f"read {n}",
                 purpose="Prefill",
             )
-        # then: the caller's person, and one page with its agencies
-        with django_assert_num_queries(2):
+        # then: one page with its agencies (the caller's person comes with the account)
+        with django_assert_num_queries(1):
             response = citizen_api.get(ACCESS_LOG)
         assert len(response.json()["results"]) == 15
 

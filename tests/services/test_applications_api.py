@@ -430,15 +430,16 @@ class TestListAndDetail:
         few = queries()
         for _ in range(4):
             apply(citizen_api, service)
-        assert queries() == few == 3  # person, mandates, the page
+        assert queries() == few == 2  # mandates, the page (the person comes with the account)
 
     def test_the_detail_costs_a_fixed_number_of_queries(
         self, citizen_api, service, django_assert_num_queries, django_capture_on_commit_callbacks
     ):
         with django_capture_on_commit_callbacks(execute=True):
             created = apply(citizen_api, service).json()
-        # person, mandates, the application, events, evidence, decisions
-        with django_assert_num_queries(6):
+        # mandates, the application, events, evidence, decisions (the person comes with the
+        # account)
+        with django_assert_num_queries(5):
             assert citizen_api.get(detail_path(created["id"])).status_code == 200
 
     def test_officers_list_their_agencys_applications(

@@ -375,8 +375,9 @@ class TestRead:
         with django_capture_on_commit_callbacks(execute=True):
             _apply(citizen_api)
             _apply(citizen_api)
-        # when: person, mandates, bundle applications with bundles, applications with services
-        with django_assert_num_queries(4):
+        # when: mandates, bundle applications with bundles, applications with services (the
+        # person comes with the account)
+        with django_assert_num_queries(3):
             response = citizen_api.get(BUNDLE_APPLICATIONS)
         # then
         assert response.status_code == 200

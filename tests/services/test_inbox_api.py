@@ -165,8 +165,8 @@ class TestInbox:
             service = ServiceFactory.create(code=code, approval_mode="proactive")
             CheckFactory.create(rule_set=RuleSetFactory.create(service=service))
             run_offers(service=service)
-        # when: the person, the page of messages
-        with django_assert_num_queries(2):
+        # when: the page of messages (the person comes with the account)
+        with django_assert_num_queries(1):
             messages = _inbox(citizen_api)
         # then
         assert [m["data"]["service"] for m in messages] == [

@@ -70,8 +70,9 @@ class TestList:
         PersonFactory.create(date_of_birth=SENIOR)
         run_offers(service=library)
         newest = Offer.objects.get(person=person, service=library)
-        # when: the person, the page of offers with services and applications
-        with django_assert_num_queries(2):
+        # when: the page of offers with services and applications (the person comes with the
+        # account)
+        with django_assert_num_queries(1):
             response = citizen_api.get(OFFERS)
         # then
         assert response.status_code == 200
