@@ -401,6 +401,7 @@ def _source_key(name: str) -> str:
 # Rule sets ---------------------------------------------------------------------------------
 
 _CACHE: dict[int, list[CheckSpec]] = {}
+_RULE_SETS: dict[int, Any] = {}
 _CACHE_SIZE = 512
 
 
@@ -432,10 +433,25 @@ def specs_of(checks: Iterable[Any]) -> list[CheckSpec]:
     return specs
 
 
+def published_rule_set(pk: int) -> Any:
+    """The published RuleSet `pk` (the caller found it in force), kept in memory: a published
+    rule set never changes but for its status, which the caller's query has just checked."""
+    from services.models import RuleSet
+
+    rule_set = _RULE_SETS.get(pk)
+    if rule_set is None:
+        rule_set = RuleSet.objects.only("service", "version", "status").get(pk=pk)
+        if len(_RULE_SETS) >= _CACHE_SIZE:
+            _RULE_SETS.clear()
+        _RULE_SETS[pk] = rule_set
+    return rule_set
+
+
 def clear_cache() -> None:
-    """Forget cached checks and jurisdiction chains (tests, whose rolled-back rows may reuse
-    an id)."""
+    """Forget cached rule sets, checks and jurisdiction chains (tests, whose rolled-back rows
+    may reuse an id)."""
     _CACHE.clear()
+    _RULE_SETS.clear()
     _CHAINS.clear()
 
 

@@ -8,7 +8,7 @@ import logging
 from typing import Any
 
 from django.db import transaction
-from django.db.models import Q
+from django.db.models import OuterRef, Q, QuerySet, Subquery
 from django.utils import timezone
 from django.utils.translation import gettext, override
 
@@ -50,16 +50,19 @@ _READ_TO_DECIDE = [
 ]  # fmt: skip
 
 
-def rule_set_in_force(service: Service, at: datetime.datetime) -> RuleSet | None:
-    """The published rule set effective at `at` (publishing keeps at most one)."""
+def rule_sets_in_force(at: datetime.datetime) -> QuerySet[RuleSet]:
+    """The published rule sets effective at `at`, newest version first (publishing keeps at
+    most one per service)."""
     return (
-        RuleSet.objects.filter(
-            service=service, status=RuleSet.Status.PUBLISHED, effective_from__lte=at
-        )
+        RuleSet.objects.filter(status=RuleSet.Status.PUBLISHED, effective_from__lte=at)
         .filter(Q(effective_until__isnull=True) | Q(effective_until__gt=at))
         .order_by("-version")
-        .first()
     )
+
+
+def rule_set_in_force(service: Service, at: datetime.datetime) -> RuleSet | None:
+    """The published rule set of `service` effective at `at`."""
+    return rule_sets_in_force(at).filter(service=service).first()
 
 
 def facts_of_application(application: Application, today: datetime.date) -> rules.Facts:
@@ -87,17 +90,22 @@ def decide_application(*, application_id: int) -> Application | None:
     record. Nothing to do when it is no longer checking (a task run twice, a withdrawal)."""
     started = timezone.now()
     with transaction.atomic():
+        # Which rule set is in force is asked in the same statement; the rule set itself (a
+        # published one never changes) comes from memory after its first decision.
+        in_force = rule_sets_in_force(started).filter(service=OuterRef("service_id"))
         found = (
             Application.objects.select_for_update(of=("self",))
             .select_related("service", "applicant", "business")
             .only(*_READ_TO_DECIDE)
+            .annotate(rule_set_in_force=Subquery(in_force.values("pk")[:1]))
             .filter(pk=application_id)
         )
         application = next(iter(found), None)
         if application is None or application.status != S.CHECKING:
             return application
         queued_ms = max(0, round((started - application.updated_at).total_seconds() * 1000))
-        rule_set = rule_set_in_force(application.service, started)
+        rule_set_id = application.rule_set_in_force
+        rule_set = rules.published_rule_set(rule_set_id) if rule_set_id is not None else None
         today = timezone.localdate(started)
         if rule_set is None:
             evaluation = _no_rule_set(application.language)

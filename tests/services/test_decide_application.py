@@ -3,9 +3,12 @@
 import datetime
 
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 
 from cityportal.notifications.models import Message
 from services.actions.decisions import decide_application
+from services.actions.rulesets import retire_rule_set
 from services.models import Application, DecisionRecord
 from tests.factories import CheckFactory, PersonFactory, RuleSetFactory
 
@@ -96,3 +99,42 @@ def test_deciding_twice_writes_one_record(rule_set):
 
     assert DecisionRecord.objects.filter(application=application).count() == 1
     assert Application.objects.get(pk=application.pk).status == "manual_review"
+
+
+def test_a_retired_rule_set_decides_nothing_more_though_it_decided_a_moment_ago(rule_set):
+    # given a decision by the rule set (which is then kept in memory)
+    person = PersonFactory.create()
+    decide_application(application_id=_checking(rule_set.service, person, {"children": 1}).pk)
+    # when it is retired
+    retire_rule_set(rule_set=rule_set, by=None)
+    application = _checking(rule_set.service, person, {"children": 1})
+    decide_application(application_id=application.pk)
+    # then the next application goes to an officer, by no rule set
+    record = DecisionRecord.objects.get(application=application)
+    assert (record.outcome, record.rule_set_id) == ("manual_review", None)
+
+
+def test_the_next_decision_follows_a_newly_published_rule_set(rule_set):
+    person = PersonFactory.create()
+    decide_application(application_id=_checking(rule_set.service, person, {"children": 1}).pk)
+    # when a new version takes over
+    retire_rule_set(rule_set=rule_set, by=None)
+    newer = RuleSetFactory.create(service=rule_set.service, version=99)
+    CheckFactory.create(rule_set=newer, code="newer-adult")
+    application = _checking(rule_set.service, person, {"children": 1})
+    decide_application(application_id=application.pk)
+    # then
+    record = DecisionRecord.objects.get(application=application)
+    assert (record.rule_set_id, record.rule_set_version) == (newer.pk, 99)
+    assert [c["code"] for c in record.checks] == ["newer-adult"]
+
+
+def test_a_decision_reads_the_application_and_the_rule_set_in_force_in_one_statement(rule_set):
+    person = PersonFactory.create()
+    decide_application(application_id=_checking(rule_set.service, person, {"children": 1}).pk)
+    application = _checking(rule_set.service, person, {"children": 1})
+    with CaptureQueriesContext(connection) as queries:
+        decide_application(application_id=application.pk)
+    reading_rule_sets = [q["sql"] for q in queries if '"services_ruleset"' in q["sql"]]
+    assert len(reading_rule_sets) == 1
+    assert "FOR UPDATE" in reading_rule_sets[0]
