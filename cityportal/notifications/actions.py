@@ -4,6 +4,7 @@ from collections.abc import Mapping
 from typing import Any, NotRequired, TypedDict, Unpack
 
 from django.core.cache import cache
+from django.core.mail import get_connection
 from django.db import IntegrityError, transaction
 from django.utils import timezone, translation
 from django.utils.functional import Promise
@@ -123,10 +124,13 @@ def _deliver_batch(size: int) -> int:
         .filter(delivery=Message.Delivery.PENDING)
         .order_by("pk")[:size]
     )
-    for message in messages:
-        channels = deliver(message)
-        message.channels = channels
-        message.delivery = Message.Delivery.SENT if channels else Message.Delivery.INBOX_ONLY
+    if not messages:
+        return 0
+    with get_connection() as mail_connection:  # one SMTP session for the batch
+        for message in messages:
+            channels = deliver(message, mail_connection=mail_connection)
+            message.channels = channels
+            message.delivery = Message.Delivery.SENT if channels else Message.Delivery.INBOX_ONLY
     Message.objects.bulk_update(messages, ["channels", "delivery"])
     return len(messages)
 

@@ -3,6 +3,7 @@
 sign-in codes."""
 
 import logging
+from typing import Any
 
 from django.conf import settings
 from django.core.mail import send_mail
@@ -13,8 +14,9 @@ from identity.adapters import sms_sender
 logger = logging.getLogger(__name__)
 
 
-def deliver(message: Message) -> list[str]:
-    """Send `message` by every channel the recipient has; returns the channels used."""
+def deliver(message: Message, *, mail_connection: Any = None) -> list[str]:
+    """Send `message` by every channel the recipient has; returns the channels used. A batch
+    passes one open mail connection for all its messages (one SMTP session, not one each)."""
     person = message.recipient
     used: list[str] = []
     user = person.user
@@ -25,6 +27,7 @@ def deliver(message: Message) -> list[str]:
             message=message.body or message.title,
             from_email=settings.DEFAULT_FROM_EMAIL,
             recipient_list=[email],
+            connection=mail_connection,
         )
         used.append("email")
     phone = person.contact_phone or ((user.phone or "") if user is not None else "")

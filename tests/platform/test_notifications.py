@@ -94,3 +94,28 @@ def test_a_person_without_email_or_phone_has_the_inbox_only(django_capture_on_co
     assert message is not None
     message.refresh_from_db()
     assert (message.delivery, message.channels) == ("inbox_only", [])
+
+
+def test_a_run_sends_its_emails_over_one_connection(
+    monkeypatch, django_capture_on_commit_callbacks
+):
+    from django.core.mail.backends.locmem import EmailBackend
+
+    senders = []
+    send_messages = EmailBackend.send_messages
+
+    def recording(self, messages):
+        senders.append(id(self))
+        return send_messages(self, messages)
+
+    monkeypatch.setattr(EmailBackend, "send_messages", recording)
+    # given: three messages committed together
+    with django_capture_on_commit_callbacks(execute=False):
+        for person in PersonFactory.create_batch(3):
+            notify(person=person, kind="k", title="Hello")
+    # when
+    assert deliver_pending_messages() == 3
+    # then: three emails through one connection (one SMTP session in production)
+    assert len(mail.outbox) == 3
+    assert len(senders) == 3
+    assert len(set(senders)) == 1
