@@ -4,7 +4,9 @@ agency only) the reporter's contact, the buttons that call the handling actions,
 dispatcher's queue, the supervisor's escalations — and nothing at all for other agencies."""
 
 import datetime
+import html
 from typing import Any
+from urllib.parse import urlencode
 
 import pytest
 from django.db import connection
@@ -442,3 +444,15 @@ def test_each_row_of_the_queue_has_the_selection_checkbox(browser, agency, offic
         f'class="action-select" aria-label="Select this object for an action - {complaint}">'
     ) in page_html
     assert 'id="action-toggle"' in page_html
+
+
+def test_each_row_links_to_its_page_keeping_the_queues_filters(browser, agency):
+    complaint = complaint_of(agency)
+    filters = urlencode({"q": complaint.tracking_number})
+    expected = f"{page(complaint)}?{urlencode({'_changelist_filters': filters})}"
+
+    filtered = browser.get(f"{QUEUE}?{filters}").content.decode()
+    unfiltered = browser.get(QUEUE).content.decode()
+
+    assert f'href="{html.escape(expected)}"' in filtered
+    assert f'href="{page(complaint)}"' in unfiltered
