@@ -1,5 +1,5 @@
 """Bench-only URLs: everything bench/urls.py serves (the project's URLs, the convention
-endpoints, the gadget floor) plus the two complaint-intake floors (bench/complaint_floor.py).
+endpoints, the gadget floor) plus the complaint-intake floors (bench/complaint_floor.py).
 Selected by bench.complaint_settings; never by the project's own settings."""
 
 from django.urls import path
@@ -10,6 +10,7 @@ from bench import urls as bench_urls
 urlpatterns = [
     path("bench/hello", complaint_floor.hello),
     path("bench/complaints", complaint_floor.insert_complaint),
+    path("bench/complaints-queued", complaint_floor.insert_complaint_and_queue),
     *bench_urls.urlpatterns,
 ]
 

@@ -1,4 +1,4 @@
-"""The two floors complaint intake is measured against, in the same run on the same server:
+"""The floors complaint intake is measured against, in the same run on the same server:
 
 - `hello`: a bare Django view answering a constant JSON — what any request costs through the
   project's middleware;
@@ -6,7 +6,10 @@
   inserts — orjson, hand-written checks of the same body, one ORM INSERT — and nothing else: no
   DRF, no authentication, no throttle, no idempotency key, no history row, no routing task.
   The reporter and the district come in the body (the intake gets them from the session and
-  the point); the category is looked up once per process.
+  the point); the category is looked up once per process;
+- `insert_complaint_and_queue`: the same, with the INSERT in a transaction that queues the
+  complaint's routing task on commit, as the intake does — what the queue alone adds to the
+  insert floor (the reference's "POST that inserts and queues a Celery task on commit").
 
 Bench only (bench/bench_urls.py, selected by bench.complaint_settings); never in production
 URLs.
@@ -15,10 +18,12 @@ URLs.
 from decimal import Decimal, InvalidOperation
 
 import orjson
+from django.db import transaction
 from django.http import HttpRequest, HttpResponse
 from django.views.decorators.csrf import csrf_exempt
 
 from complaints.models import Complaint, ComplaintCategory, new_tracking_number
+from complaints.tasks import route_complaint_task
 
 HELLO = orjson.dumps({"hello": "world"})
 PREFERENCES = frozenset(Complaint.ContactPreference.values)
@@ -61,6 +66,15 @@ def _category(jurisdiction: str, code: str) -> tuple[int, int] | None:
 
 @csrf_exempt
 def insert_complaint(request: HttpRequest) -> HttpResponse:
+    return _insert(request, queue=False)
+
+
+@csrf_exempt
+def insert_complaint_and_queue(request: HttpRequest) -> HttpResponse:
+    return _insert(request, queue=True)
+
+
+def _insert(request: HttpRequest, *, queue: bool) -> HttpResponse:
     if request.method != "POST":
         return _json({"detail": "POST only"}, 405)
     try:
@@ -96,7 +110,20 @@ def insert_complaint(request: HttpRequest) -> HttpResponse:
         errors["category"] = "no such category"
     if errors or category is None:
         return _json({"errors": errors}, 400)
-    complaint = Complaint.objects.create(
+    with transaction.atomic():
+        complaint = _create(category, district, description, latitude, longitude, address,
+                            answers, preference, reporter)  # fmt: skip
+        if queue:
+            route_complaint_task.delay_on_commit(complaint_id=complaint.pk)
+    return _json({"tracking_number": complaint.tracking_number, "status": complaint.status}, 201)
+
+
+def _create(
+    category: tuple[int, int], district: int | None, description: str,
+    latitude: Decimal | None, longitude: Decimal | None, address: str, answers: dict,
+    preference: str, reporter: int | None,
+) -> Complaint:  # fmt: skip
+    return Complaint.objects.create(
         tracking_number=new_tracking_number(),
         jurisdiction_id=category[1],
         category_id=category[0],
@@ -109,4 +136,3 @@ def insert_complaint(request: HttpRequest) -> HttpResponse:
         contact_preference=preference,
         reporter_id=reporter,
     )
-    return _json({"tracking_number": complaint.tracking_number, "status": complaint.status}, 201)

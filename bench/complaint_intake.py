@@ -1,7 +1,8 @@
-"""Complaint intake: POST /api/v1/complaints beside a bare Django JSON view and a minimal view
-that inserts the same Complaint row, on the same gunicorn in the same run.
+"""Complaint intake: POST /api/v1/complaints beside a bare Django JSON view, a minimal view
+that inserts the same Complaint row, and the same view queuing the routing task on commit, on
+the same gunicorn in the same run.
 
-    .venv/bin/python bench/complaint_intake.py                    # 3 endpoints, 2 rounds: ~2 min
+    .venv/bin/python bench/complaint_intake.py                    # 4 endpoints, 2 rounds: ~3 min
     .venv/bin/python bench/complaint_intake.py --rounds 1 --duration 5 --connections 16
 
 Target (PRODUCT.md): intake at least half the request rate of the minimal insert view.
@@ -11,6 +12,8 @@ Target (PRODUCT.md): intake at least half the request rate of the minimal insert
   floor     POST /bench/complaints: plain Django view, orjson, hand-written checks of the same
             body, one Complaint INSERT with the same fields (reporter and district in the body)
             and nothing else (bench/complaint_floor.py)
+  floor+task  POST /bench/complaints-queued: the floor, its INSERT in a transaction that
+            queues the routing task on commit (what the queue alone adds)
   intake    POST /api/v1/complaints as signed-in citizens (X-Session-Token, 256 in rotation),
             a fresh Idempotency-Key each: DRF, authentication, the per-user throttle (limit
             raised, still counting), the idempotency claim, the serializer, the category
@@ -19,7 +22,7 @@ Target (PRODUCT.md): intake at least half the request rate of the minimal insert
 
 Every endpoint gets the same body (categories and points in rotation) and the same closed loop
 (`--connections`, default 32), endpoints interleaved round by round so drift in the machine's
-load touches all three alike. By default no Celery worker runs: the routing tasks the intake
+load touches all of them alike. By default no Celery worker runs: the routing tasks the intake
 queues wait in Redis, so the figure is intake alone, as in production where workers have their
 own machines (`--worker` starts one on the same cores). After the load every answered 201 is
 checked against the rows stored. Exits 1 if a request failed.
@@ -108,6 +111,7 @@ def main() -> int:
         scenarios = [
             ("hello", floor_requests(catalogue, citizens, "/bench/hello"), (200,)),
             ("floor", floor_requests(catalogue, citizens, "/bench/complaints"), (201,)),
+            ("floor+task", floor_requests(catalogue, citizens, "/bench/complaints-queued"), (201,)),
             ("intake", complaint_common.intake_requests(catalogue, citizens, path=path), (201,)),
         ]
         created = 0
