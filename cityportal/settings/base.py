@@ -330,7 +330,9 @@ DJANGO_GUID = {
 # serverless filesystem transport under var/ lets a real worker and beat run with nothing else
 # installed. CELERY_TASK_ALWAYS_EAGER runs tasks in-process instead (tests without Redis).
 CELERY_BROKER_URL = env.str("CELERY_BROKER_URL", default=REDIS_URL or "filesystem://")
-CELERY_RESULT_BACKEND = env.str("CELERY_RESULT_BACKEND", default=REDIS_URL or "") or None
+# No result backend by default: no task's return value is ever read (every task ignores its
+# result), and a backend costs each enqueue a result object and its bookkeeping.
+CELERY_RESULT_BACKEND = env.str("CELERY_RESULT_BACKEND", default="") or None
 CELERY_TASK_ALWAYS_EAGER = env.bool("CELERY_TASK_ALWAYS_EAGER", default=False)
 CELERY_TASK_EAGER_PROPAGATES = True
 CELERY_KEY_PREFIX = env.str("CELERY_KEY_PREFIX", default="")
