@@ -19,10 +19,15 @@ CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"
 # Tasks run in-process unless a test starts a real worker (tests/conftest.py: celery_worker).
 CELERY_TASK_ALWAYS_EAGER = True
 # A prefix per test run keeps parallel runs on one Redis from taking each other's messages; the
-# worker fixture passes the same prefix to the worker it starts.
+# worker fixture passes the same prefix to the worker it starts. Under pytest-xdist each process
+# has its own test database and its own worker, so each gets its own prefix too (the run's, with
+# the process's name): a worker never takes a task meant for another process's database.
 CELERY_KEY_PREFIX = (
     os.environ.get("CELERY_KEY_PREFIX") or f"cityportal-test-{uuid.uuid4().hex[:12]}:"
 )
+_XDIST_PROCESS = os.environ.get("PYTEST_XDIST_WORKER", "")
+if _XDIST_PROCESS and not CELERY_KEY_PREFIX.endswith(f"-{_XDIST_PROCESS}:"):
+    CELERY_KEY_PREFIX = f"{CELERY_KEY_PREFIX.rstrip(':')}-{_XDIST_PROCESS}:"
 os.environ["CELERY_KEY_PREFIX"] = CELERY_KEY_PREFIX
 if not CELERY_BROKER_URL.startswith("filesystem://"):
     CELERY_BROKER_TRANSPORT_OPTIONS = {
