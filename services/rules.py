@@ -24,7 +24,7 @@ The evaluator is maykin-json-logic-py (the one Open Forms uses); expressions are
 import datetime
 import re
 import time
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -438,13 +438,18 @@ def published_rule_set(pk: int) -> Any:
     rule set never changes but for its status, which the caller's query has just checked."""
     from services.models import RuleSet
 
-    rule_set = _RULE_SETS.get(pk)
-    if rule_set is None:
-        rule_set = RuleSet.objects.only("service", "version", "status").get(pk=pk)
-        if len(_RULE_SETS) >= _CACHE_SIZE:
-            _RULE_SETS.clear()
-        _RULE_SETS[pk] = rule_set
-    return rule_set
+    return _kept(
+        _RULE_SETS, pk, lambda: RuleSet.objects.only("service", "version", "status").get(pk=pk)
+    )
+
+
+def _kept(store: dict[int, Any], key: int, read: Callable[[], Any]) -> Any:
+    """store[key], read on first use; a full store starts afresh (at most _CACHE_SIZE)."""
+    if key not in store:
+        if len(store) >= _CACHE_SIZE:
+            store.clear()
+        store[key] = read()
+    return store[key]
 
 
 def clear_cache() -> None:
@@ -460,10 +465,4 @@ def checks_of(rule_set: Any) -> list[CheckSpec]:
     memory; a draft one is read afresh each time."""
     if rule_set.status != "published":
         return specs_of(rule_set.checks.order_by("position", "pk"))
-    cached = _CACHE.get(rule_set.pk)
-    if cached is None:
-        cached = specs_of(rule_set.checks.order_by("position", "pk"))
-        if len(_CACHE) >= _CACHE_SIZE:
-            _CACHE.clear()
-        _CACHE[rule_set.pk] = cached
-    return cached
+    return _kept(_CACHE, rule_set.pk, lambda: specs_of(rule_set.checks.order_by("position", "pk")))
