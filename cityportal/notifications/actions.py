@@ -1,6 +1,6 @@
 """Writing and delivering inbox messages."""
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from typing import Any, NotRequired, TypedDict, Unpack
 
 from django.core.cache import cache
@@ -31,7 +31,8 @@ def _value(value: Any) -> Any:
 
 class MessageFields(TypedDict):
     """What a message is made of: its recipient, kind and title; the body and the link; the
-    values `title` and `body` are filled with; data for the app; a dedupe key."""
+    values `title` and `body` are filled with; data for the app; a dedupe key; the channels
+    to send it by besides the inbox (None: every channel the recipient has; empty: none)."""
 
     person: Person
     kind: str
@@ -41,6 +42,7 @@ class MessageFields(TypedDict):
     link: NotRequired[str]
     data: NotRequired[Mapping[str, Any] | None]
     dedupe_key: NotRequired[str | None]
+    send_by: NotRequired[Sequence[str] | None]
 
 
 def compose_message(**fields: Unpack[MessageFields]) -> Message:
@@ -55,6 +57,7 @@ def compose_message(**fields: Unpack[MessageFields]) -> Message:
         values = {key: _value(value) for key, value in context.items()}
         rendered_title = _render(fields["title"], values)[:300]
         rendered_body = _render(body, values) if body else ""
+    send_by = fields.get("send_by")
     return Message(
         recipient=person,
         kind=fields["kind"],
@@ -64,6 +67,11 @@ def compose_message(**fields: Unpack[MessageFields]) -> Message:
         link=fields.get("link", ""),
         data=dict(fields.get("data") or {}),
         dedupe_key=fields.get("dedupe_key"),
+        send_by=None if send_by is None else list(send_by),
+        # Nothing to send beyond the inbox: no delivery run needs to look at it.
+        delivery=Message.Delivery.PENDING
+        if send_by is None or send_by
+        else Message.Delivery.INBOX_ONLY,
     )
 
 
@@ -78,7 +86,8 @@ def notify(**fields: Unpack[MessageFields]) -> Message | None:
         if message.dedupe_key is None:
             raise
         return None
-    transaction.on_commit(schedule_delivery)
+    if message.delivery == Message.Delivery.PENDING:
+        transaction.on_commit(schedule_delivery)
     return message
 
 
@@ -89,6 +98,7 @@ def notify_many(messages: list[Message]) -> None:
         raise ValueError("notify_many writes only messages with a dedupe_key")
     if messages:
         Message.objects.bulk_create(messages, ignore_conflicts=True)
+    if any(message.delivery == Message.Delivery.PENDING for message in messages):
         transaction.on_commit(schedule_delivery)
 
 

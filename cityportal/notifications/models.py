@@ -31,6 +31,9 @@ class Message(models.Model):
     delivery = models.CharField(
         _("delivery"), max_length=12, choices=Delivery.choices, default=Delivery.PENDING
     )
+    # The channels the recipient asked to hear by besides the inbox ("email", "sms"); null
+    # means every channel they can be reached by. An empty list keeps the message in the inbox.
+    send_by = models.JSONField(_("send by"), null=True, blank=True)
     channels = models.JSONField(_("delivered by"), default=list, blank=True)
     created_at = models.DateTimeField(_("created at"), default=timezone.now)
     read_at = models.DateTimeField(_("read at"), null=True, blank=True)

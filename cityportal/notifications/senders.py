@@ -15,13 +15,15 @@ logger = logging.getLogger(__name__)
 
 
 def deliver(message: Message, *, mail_connection: Any = None) -> list[str]:
-    """Send `message` by every channel the recipient has; returns the channels used. A batch
-    passes one open mail connection for all its messages (one SMTP session, not one each)."""
+    """Send `message` by every channel the recipient has, or those of them it is to be sent
+    by; returns the channels used. A batch passes one open mail connection for all its
+    messages (one SMTP session, not one each)."""
     person = message.recipient
     used: list[str] = []
     user = person.user
+    wanted = message.send_by
     email = person.contact_email or (user.email if user is not None else "")
-    if email:
+    if email and (wanted is None or "email" in wanted):
         send_mail(
             subject=message.title,
             message=message.body or message.title,
@@ -31,7 +33,7 @@ def deliver(message: Message, *, mail_connection: Any = None) -> list[str]:
         )
         used.append("email")
     phone = person.contact_phone or ((user.phone or "") if user is not None else "")
-    if phone and getattr(settings, "NOTIFY_BY_SMS", True):
+    if phone and getattr(settings, "NOTIFY_BY_SMS", True) and (wanted is None or "sms" in wanted):
         sms_sender().send(to=phone, body=message.title)
         used.append("sms")
     return used

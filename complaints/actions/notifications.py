@@ -1,5 +1,7 @@
 """Every public change of a complaint reaches its reporter, its followers, and the reporters
-and followers of the complaints marked duplicates of it, each in their own language.
+and followers of the complaints marked duplicates of it, each in their own language: in the
+inbox, and by email or SMS where a reporter's contact preference asks for it (followers by
+every channel they have).
 
 A public history entry is written with a row in the outbox (PendingAnnouncement); the entries
 waiting there are announced in batches by announce_pending_events, which a task run queued
@@ -7,6 +9,8 @@ after commit and the minute's sweep call. At most one run waits in the queue at 
 entries committed while it waits (it starts half a second after the first) are announced
 together. A batch writes its inbox messages and deletes its outbox rows in one transaction, and
 messages carry a dedupe key per entry and person: each person hears of each entry once."""
+
+from typing import NamedTuple
 
 from django.core.cache import cache
 from django.db import transaction
@@ -17,6 +21,7 @@ from cityportal.notifications.models import Message
 from complaints.models import Complaint, ComplaintEvent, Follower, PendingAnnouncement
 from identity.models import Person
 
+Preference = Complaint.ContactPreference
 KIND = "complaint.updated"
 SCHEDULED_FLAG = "complaints:announcements-scheduled"
 # A run starts this long after the entry that queued it, so that it finds the entries of the
@@ -28,42 +33,72 @@ SCHEDULED_FLAG_SECONDS = 10
 ANNOUNCE_BATCH = 200
 
 
+class Listener(NamedTuple):
+    """Someone who hears about a complaint, and the channels to tell them by besides the inbox:
+    a reporter by the contact preference of their report, a follower by every channel they
+    have (None)."""
+
+    person: Person
+    send_by: list[str] | None
+
+
+def send_by_preference(preference: str) -> list[str]:
+    """The channels besides the inbox that a report's contact preference asks updates by: a
+    reporter who chose the app (or a phone call, or no contact) is told in the app only."""
+    channels: dict[str, list[str]] = {Preference.EMAIL: ["email"], Preference.SMS: ["sms"]}
+    return list(channels.get(preference, []))
+
+
 def audience_of(complaint: Complaint) -> list[Person]:
     """The people who hear about this complaint: reporter and followers, of it and of its
     duplicates (without doubles; anonymous reports have no one to tell in-app)."""
-    return audiences_of([complaint])[complaint.pk]
+    return [listener.person for listener in audiences_of([complaint])[complaint.pk]]
 
 
-def audiences_of(complaints: list[Complaint]) -> dict[int, list[Person]]:
-    """audience_of for many complaints, in four queries whatever their number."""
-    ids: dict[int, set[int]] = {
-        complaint.pk: {complaint.reporter_id} if complaint.reporter_id else set()
+def audiences_of(complaints: list[Complaint]) -> dict[int, list[Listener]]:
+    """audience_of for many complaints, with the channels each listener is told by, in four
+    queries whatever their number. A reporter is told as their report asked, even when they
+    follow the complaint too."""
+    followers: dict[int, set[int]] = {complaint.pk: set() for complaint in complaints}
+    reporters: dict[int, dict[int, str]] = {
+        complaint.pk: {complaint.reporter_id: complaint.contact_preference}
+        if complaint.reporter_id
+        else {}
         for complaint in complaints
     }
-    followers = Follower.objects.filter(complaint_id__in=ids).values_list(
+    following = Follower.objects.filter(complaint_id__in=followers).values_list(
         "complaint_id", "person_id"
     )
-    for complaint_id, person_id in followers:
-        ids[complaint_id].add(person_id)
-    duplicates = Complaint.objects.filter(duplicate_of_id__in=ids).exclude(reporter=None)
-    for duplicate_of_id, reporter_id in duplicates.values_list("duplicate_of_id", "reporter_id"):
-        if duplicate_of_id is not None and reporter_id is not None:
-            ids[duplicate_of_id].add(reporter_id)
-    duplicate_followers = Follower.objects.filter(complaint__duplicate_of_id__in=ids).values_list(
-        "complaint__duplicate_of_id", "person_id"
+    for complaint_id, person_id in following:
+        followers[complaint_id].add(person_id)
+    duplicates = (
+        Complaint.objects.filter(duplicate_of_id__in=reporters)
+        .exclude(reporter=None)
+        .values_list("duplicate_of_id", "reporter_id", "contact_preference")
     )
+    for duplicate_of_id, reporter_id, preference in duplicates:
+        if duplicate_of_id is not None and reporter_id is not None:
+            reporters[duplicate_of_id].setdefault(reporter_id, preference)
+    duplicate_followers = Follower.objects.filter(
+        complaint__duplicate_of_id__in=followers
+    ).values_list("complaint__duplicate_of_id", "person_id")
     for original_id, follower_id in duplicate_followers:
         if original_id is not None:
-            ids[original_id].add(follower_id)
-    everyone = set().union(*ids.values()) if ids else set()
+            followers[original_id].add(follower_id)
+    everyone = set().union(*followers.values(), *(set(r) for r in reporters.values()))
     people = {
         person.pk: person
         for person in Person.objects.filter(pk__in=everyone, closed_at__isnull=True).order_by("pk")
     }
-    return {
-        complaint_id: [people[pk] for pk in sorted(members) if pk in people]
-        for complaint_id, members in ids.items()
-    }
+    audiences: dict[int, list[Listener]] = {}
+    for complaint_id, asked in reporters.items():
+        members = followers[complaint_id] | set(asked)
+        audiences[complaint_id] = [
+            Listener(people[pk], send_by_preference(asked[pk]) if pk in asked else None)
+            for pk in sorted(members)
+            if pk in people
+        ]
+    return audiences
 
 
 def announce_later(event: ComplaintEvent) -> None:
@@ -113,17 +148,18 @@ def _announce_batch(size: int) -> int:
     complaints = {event.complaint_id: event.complaint for event in events}
     audiences = audiences_of(list(complaints.values()))
     messages = [
-        _message(event, person) for event in events for person in audiences[event.complaint_id]
+        _message(event, listener) for event in events for listener in audiences[event.complaint_id]
     ]
     notify_many(messages)
     PendingAnnouncement.objects.filter(event_id__in=event_ids).delete()
     return len(event_ids)
 
 
-def _message(event: ComplaintEvent, person: Person) -> Message:
+def _message(event: ComplaintEvent, listener: Listener) -> Message:
     complaint = event.complaint
     return compose_message(
-        person=person,
+        person=listener.person,
+        send_by=listener.send_by,
         kind=KIND,
         title=_("Complaint %(number)s: %(status)s"),
         body="%(note)s" if event.note else "",

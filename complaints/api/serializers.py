@@ -89,7 +89,8 @@ class ComplaintCreateInput(serializers.Serializer):
         required=False,
         default=Complaint.ContactPreference.INBOX,
         help_text="How the agency reaches the reporter. email, sms and phone need the "
-        "reporter's address or number (on their profile, or given here).",
+        "reporter's address or number (on their profile, or given here). Updates always "
+        "reach the app's inbox; with email or sms they are also sent that way.",
     )
     is_anonymous = serializers.BooleanField(
         required=False, default=False,

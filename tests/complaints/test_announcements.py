@@ -5,6 +5,8 @@ written with them, and runs announce them in batches."""
 from unittest import mock
 
 import pytest
+from django.core import mail
+from django.test import override_settings
 
 from cityportal.notifications.models import Message
 from complaints.actions import notifications
@@ -12,6 +14,7 @@ from complaints.actions.routing import route_complaint
 from complaints.actions.transitions import add_note
 from complaints.models import Complaint, ComplaintEvent, Follower, PendingAnnouncement
 from complaints.tasks import announce_complaint_events_task
+from identity.adapters import MemorySmsSender
 from tests.factories import (
     AgencyFactory,
     CityFactory,
@@ -30,6 +33,14 @@ def category():
     city = CityFactory.create()
     agency = AgencyFactory.create(jurisdiction=city)
     return ComplaintCategoryFactory.create(jurisdiction=city, default_agency=agency)
+
+
+@pytest.fixture
+def sms_outbox():
+    MemorySmsSender.outbox.clear()
+    with override_settings(SMS_SENDER="identity.adapters.MemorySmsSender"):
+        yield MemorySmsSender.outbox
+    MemorySmsSender.outbox.clear()
 
 
 def _titles(person) -> list[str]:
@@ -70,6 +81,56 @@ def test_followers_and_the_reporters_of_duplicates_hear_too(
 
     for person in (original.reporter, follower, duplicate.reporter):
         assert len(_titles(person)) == 1
+
+
+@pytest.mark.parametrize(
+    ("preference", "sent_by"),
+    [("inbox", []), ("none", []), ("phone", []), ("email", ["email"]), ("sms", ["sms"])],
+)
+def test_the_reporter_is_told_by_the_channel_their_report_asked_for(
+    category, preference, sent_by, sms_outbox, django_capture_on_commit_callbacks
+):
+    # given a reporter with an email address and a phone, who chose how to hear back
+    reporter = PersonFactory.create(contact_phone="+66812345678")
+    complaint = ComplaintFactory.create(
+        category=category, reporter=reporter, contact_preference=preference
+    )
+
+    # when it is routed, and the announcement and delivery queued after commit run
+    with django_capture_on_commit_callbacks(execute=True):
+        route_complaint(complaint_id=complaint.pk)
+
+    # then the message is in the inbox, and went out by that channel alone
+    message = Message.objects.get(recipient=reporter)
+    assert message.channels == sent_by
+    assert message.delivery == ("sent" if sent_by else "inbox_only")
+    assert [m.to for m in mail.outbox] == ([[reporter.contact_email]] if "email" in sent_by else [])
+    assert [m.to for m in sms_outbox] == (["+66812345678"] if "sms" in sent_by else [])
+
+
+def test_followers_hear_by_every_channel_and_a_duplicate_reporter_as_their_report_asked(
+    category, django_capture_on_commit_callbacks
+):
+    # given an original reported for the inbox only, a follower, and a duplicate whose
+    # reporter asked for email
+    original = ComplaintFactory.create(category=category, contact_preference="inbox")
+    follower = PersonFactory.create()
+    Follower.objects.create(complaint=original, person=follower)
+    duplicate = ComplaintFactory.create(
+        category=category, status=S.DUPLICATE, duplicate_of=original, contact_preference="email"
+    )
+
+    # when the original is routed
+    with django_capture_on_commit_callbacks(execute=True):
+        route_complaint(complaint_id=original.pk)
+
+    # then everyone has it in the inbox; emails go to the follower and the duplicate's reporter
+    assert duplicate.reporter is not None
+    for person in (original.reporter, follower, duplicate.reporter):
+        assert len(_titles(person)) == 1
+    assert sorted(m.to[0] for m in mail.outbox) == sorted(
+        [follower.contact_email, duplicate.reporter.contact_email]
+    )
 
 
 def test_an_internal_note_is_not_announced(category):

@@ -119,3 +119,33 @@ def test_a_run_sends_its_emails_over_one_connection(
     assert len(mail.outbox) == 3
     assert len(senders) == 3
     assert len(set(senders)) == 1
+
+
+def test_a_message_sent_by_one_channel_skips_the_others(
+    sms_outbox, django_capture_on_commit_callbacks
+):
+    # given someone reachable by email and SMS
+    person = PersonFactory.create(contact_phone="+66812345678")
+    # when a message is to be sent by SMS only
+    with django_capture_on_commit_callbacks(execute=True):
+        message = notify(person=person, kind="k", title="Hello", send_by=["sms"])
+    # then
+    assert message is not None
+    message.refresh_from_db()
+    assert (message.delivery, message.channels) == ("sent", ["sms"])
+    assert mail.outbox == []
+    assert [m.to for m in sms_outbox] == ["+66812345678"]
+
+
+def test_a_message_for_the_inbox_only_queues_no_delivery(django_capture_on_commit_callbacks):
+    person = PersonFactory.create(contact_phone="+66812345678")
+
+    with django_capture_on_commit_callbacks(execute=False) as callbacks:
+        message = notify(person=person, kind="k", title="Hello", send_by=[])
+
+    assert message is not None
+    assert callbacks == []
+    message.refresh_from_db()
+    assert (message.delivery, message.channels, message.send_by) == ("inbox_only", [], [])
+    assert deliver_pending_messages() == 0
+    assert mail.outbox == []
