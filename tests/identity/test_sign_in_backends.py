@@ -60,3 +60,31 @@ def test_an_inactive_account_is_not_signed_in(person):
     person.user.save(update_fields=["is_active"])
     assert ModelBackend().get_user(person.user.pk) is None
     assert ModelBackend().get_user(10**9) is None
+
+
+def test_the_account_and_person_are_read_as_the_orm_reads_them(person):
+    # given a person with an encrypted number, a JSON column, a date and time stamps
+    person.national_id = "1101700203451"
+    person.attribute_sources = {"legal_name_local": "registry"}
+    person.save()
+    expected_user = type(person.user).objects.select_related("person").get(pk=person.user.pk)
+    # when
+    user = ModelBackend().get_user(str(person.user.pk))  # as the session stores it
+    # then every column has the value and the type the ORM gives
+    assert user is not None
+    for field in type(user)._meta.concrete_fields:
+        assert getattr(user, field.attname) == getattr(expected_user, field.attname), field.name
+    for field in type(person)._meta.concrete_fields:
+        value, orm_value = (
+            getattr(user.person, field.attname),
+            getattr(expected_user.person, field.attname),
+        )
+        assert (value, type(value)) == (orm_value, type(orm_value)), field.name
+    assert user.person.national_id == "1101700203451"
+    assert user.person.user is user
+    assert user.person._state.adding is False
+    assert user.person._state.db == "default"
+
+
+def test_a_malformed_account_id_is_nobody(db):
+    assert ModelBackend().get_user("not-a-number") is None
