@@ -24,6 +24,7 @@ from django.test import Client
 from rest_framework.test import APIClient
 
 from identity.actions.clients import create_api_client
+from identity.adapters import MemorySmsSender, SmsMessage
 from identity.models import Agency, Person
 from tests.factories import AgencyFactory, MembershipFactory, PersonFactory
 
@@ -241,3 +242,12 @@ def _wait_until_ready(process: subprocess.Popen[bytes], log: Path, timeout: floa
         time.sleep(0.1)
     process.kill()
     raise RuntimeError(f"Celery worker not ready in {timeout}s:\n{log.read_text(errors='replace')}")
+
+
+@pytest.fixture
+def sms_outbox(settings) -> Iterator[list[SmsMessage]]:
+    """Text messages are kept in memory for the test to read, instead of going to a gateway."""
+    settings.SMS_SENDER = "identity.adapters.MemorySmsSender"
+    MemorySmsSender.outbox.clear()
+    yield MemorySmsSender.outbox
+    MemorySmsSender.outbox.clear()

@@ -6,7 +6,6 @@ from unittest import mock
 
 import pytest
 from django.core import mail
-from django.test import override_settings
 
 from cityportal.notifications.models import Message
 from complaints.actions import notifications
@@ -14,7 +13,6 @@ from complaints.actions.routing import route_complaint
 from complaints.actions.transitions import add_note
 from complaints.models import Complaint, ComplaintEvent, Follower, PendingAnnouncement
 from complaints.tasks import announce_complaint_events_task
-from identity.adapters import MemorySmsSender
 from tests.factories import (
     AgencyFactory,
     CityFactory,
@@ -33,14 +31,6 @@ def category():
     city = CityFactory.create()
     agency = AgencyFactory.create(jurisdiction=city)
     return ComplaintCategoryFactory.create(jurisdiction=city, default_agency=agency)
-
-
-@pytest.fixture
-def sms_outbox():
-    MemorySmsSender.outbox.clear()
-    with override_settings(SMS_SENDER="identity.adapters.MemorySmsSender"):
-        yield MemorySmsSender.outbox
-    MemorySmsSender.outbox.clear()
 
 
 def _titles(person) -> list[str]:

@@ -4,7 +4,6 @@ that /api/v1/ accepts."""
 
 import re
 import time
-from collections.abc import Iterator
 from typing import Any
 
 import pytest
@@ -16,7 +15,6 @@ from django.core.cache import cache
 from rest_framework.test import APIClient
 
 from identity import adapters
-from identity.adapters import MemorySmsSender
 from identity.models import Person, User
 
 pytestmark = pytest.mark.django_db
@@ -28,11 +26,9 @@ PHONE = "+66812345678"
 
 
 @pytest.fixture(autouse=True)
-def sms_outbox(settings) -> Iterator[list[adapters.SmsMessage]]:
-    settings.SMS_SENDER = "identity.adapters.MemorySmsSender"
-    MemorySmsSender.outbox.clear()
-    yield MemorySmsSender.outbox
-    MemorySmsSender.outbox.clear()
+def texts(sms_outbox: list[adapters.SmsMessage]) -> list[adapters.SmsMessage]:
+    """Every test here signs up by phone: the texts are always captured (tests/conftest.py)."""
+    return sms_outbox
 
 
 def call(client: APIClient, method: str, path: str, data: Any = None, token: str = "") -> Any:

@@ -3,23 +3,13 @@ email and SMS once, however often delivery runs."""
 
 import pytest
 from django.core import mail
-from django.test import override_settings
 from django.utils.translation import gettext_lazy as _
 
 from cityportal.notifications.actions import deliver_pending_messages, notify
 from cityportal.notifications.models import Message
-from identity.adapters import MemorySmsSender
 from tests.factories import PersonFactory
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture
-def sms_outbox():
-    MemorySmsSender.outbox.clear()
-    with override_settings(SMS_SENDER="identity.adapters.MemorySmsSender"):
-        yield MemorySmsSender.outbox
-    MemorySmsSender.outbox.clear()
 
 
 def test_a_notice_is_written_in_the_inbox_and_sent_by_email_and_sms(
