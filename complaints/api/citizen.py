@@ -52,6 +52,7 @@ from complaints.api.serializers import (
     NearbyComplaintOutput,
     NearbyFilterInput,
     SuggestCategoryInput,
+    well_formed_report,
 )
 from complaints.errors import CitizensOnly, ComplaintNotFound
 from complaints.models import Complaint
@@ -224,9 +225,11 @@ class ComplaintListCreateView(GenericAPIView):
     )
     @idempotent(required=True)
     def post(self, request: Request, *args: Any, **kwargs: Any) -> Response:
-        given = ComplaintCreateInput(data=request.data)
-        given.is_valid(raise_exception=True)
-        body = given.validated_data
+        body = well_formed_report(request.data)
+        if body is None:
+            given = ComplaintCreateInput(data=request.data)
+            given.is_valid(raise_exception=True)
+            body = given.validated_data
         reporter: Person | None = request.person  # type: ignore[attr-defined]
         if reporter is not None:
             reporter.user = cast(User, request.user)

@@ -9,9 +9,11 @@ from typing import Any
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
+from django.http import QueryDict
 from PIL import Image
 from rest_framework.test import APIClient
 
+from complaints.api.serializers import ComplaintCreateInput, well_formed_report
 from complaints.models import Complaint, ComplaintCategory, ComplaintEvent, Photo
 from tests.complaints.test_photos import jpeg_with_gps
 from tests.factories import (
@@ -358,3 +360,66 @@ def test_a_report_takes_a_handful_of_queries(
         response = report(citizen_api, body(category))
 
     assert response.status_code == 201
+
+
+WELL_FORMED = {
+    "jurisdiction": "bangkok",
+    "category": "pothole",
+    "description": "A hole. 深 ลึก",
+    "latitude": "13.7563",
+    "longitude": "100.5018",
+    "address": "Sukhumvit 11",
+    "answers": {"depth": "deep"},
+    "contact_preference": "email",
+    "is_anonymous": False,
+    "contact_email": "somchai@example.org",
+}
+
+
+@pytest.mark.parametrize(
+    "changes",
+    [
+        {},
+        {"latitude": None, "longitude": None},
+        {"latitude": "-7", "longitude": "120.123456789012345"},
+        {"address": "", "contact_name": "", "contact_phone": "+66 81 234 5678"},
+        {"is_anonymous": True, "contact_preference": "none", "unknown_key": "ignored"},
+    ],
+)
+def test_a_plainly_well_formed_report_is_read_as_the_serializer_reads_it(changes):
+    data = {**WELL_FORMED, **changes}
+
+    fast = well_formed_report(data)
+    serializer = ComplaintCreateInput(data=data)
+
+    assert serializer.is_valid(), serializer.errors
+    assert fast == dict(serializer.validated_data)
+    assert {name: type(value) for name, value in fast.items()} == {
+        name: type(value) for name, value in serializer.validated_data.items()
+    }
+
+
+@pytest.mark.parametrize(
+    "changes",
+    [
+        {"jurisdiction": " bangkok"},
+        {"category": None},
+        {"description": 42},
+        {"description": "nul \x00 inside"},
+        {"latitude": 13.75},
+        {"latitude": "north"},
+        {"latitude": ""},
+        {"address": " padded "},
+        {"contact_name": None},
+        {"answers": '{"depth": "deep"}'},
+        {"contact_preference": "pigeon"},
+        {"is_anonymous": "true"},
+        {"photos": ["not a file"]},
+    ],
+)
+def test_anything_less_plain_is_left_to_the_serializer(changes):
+    assert well_formed_report({**WELL_FORMED, **changes}) is None
+
+
+def test_a_multipart_report_is_left_to_the_serializer():
+    assert well_formed_report(QueryDict("jurisdiction=bangkok&category=pothole")) is None
