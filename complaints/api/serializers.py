@@ -130,7 +130,7 @@ def well_formed_report(data: Any) -> dict[str, Any] | None:
     shape nearly every report has), without building the serializer's fields for each
     request; None for anything else, which the serializer then judges and words the errors
     of. Returns exactly what the serializer would (tests/complaints/test_intake_api.py)."""
-    if type(data) is not dict or data.get("photos"):  # multipart (a QueryDict), or files
+    if type(data) is not dict or data.get("photos", []) != []:  # multipart (a QueryDict), files
         return None
     jurisdiction, category = data.get("jurisdiction"), data.get("category")
     description = data.get("description")

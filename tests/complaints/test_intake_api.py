@@ -384,6 +384,7 @@ WELL_FORMED = {
         {"latitude": "-7", "longitude": "120.123456789012345"},
         {"address": "", "contact_name": "", "contact_phone": "+66 81 234 5678"},
         {"is_anonymous": True, "contact_preference": "none", "unknown_key": "ignored"},
+        {"photos": []},
     ],
 )
 def test_a_plainly_well_formed_report_is_read_as_the_serializer_reads_it(changes):
@@ -415,6 +416,8 @@ def test_a_plainly_well_formed_report_is_read_as_the_serializer_reads_it(changes
         {"contact_preference": "pigeon"},
         {"is_anonymous": "true"},
         {"photos": ["not a file"]},
+        {"photos": ""},
+        {"photos": None},
     ],
 )
 def test_anything_less_plain_is_left_to_the_serializer(changes):
