@@ -117,12 +117,18 @@ class ComplaintCreateInput(serializers.Serializer):
     )
 
 
-_SLUG = re.compile(r"[-a-zA-Z0-9_]{1,40}")
+# The plain path's limits are the serializer's own, read from its fields.
+_DECLARED: dict[str, Any] = ComplaintCreateInput._declared_fields
+_CODES = ("jurisdiction", "category")
+_TEXT_DEFAULTS = ("address", "contact_name", "contact_email", "contact_phone")
+_MAX_LENGTH = {
+    name: _DECLARED[name].max_length for name in (*_CODES, "description", *_TEXT_DEFAULTS)
+}
+_SLUG = re.compile(r"[-a-zA-Z0-9_]+")
 _COORDINATE = re.compile(r"-?[0-9]{1,3}(\.[0-9]{1,15})?")
 # What DRF's CharField refuses besides length: NUL and lone surrogates.
 _UNSAFE_TEXT = re.compile("[\x00\ud800-\udfff]")
-_TEXT_DEFAULTS = ("address", "contact_name", "contact_email", "contact_phone")
-_PREFERENCES = frozenset(Complaint.ContactPreference.values)
+_PREFERENCES = frozenset(_DECLARED["contact_preference"].choices)
 
 
 def well_formed_report(data: Any) -> dict[str, Any] | None:
@@ -132,20 +138,19 @@ def well_formed_report(data: Any) -> dict[str, Any] | None:
     of. Returns exactly what the serializer would (tests/complaints/test_intake_api.py)."""
     if type(data) is not dict or data.get("photos", []) != []:  # multipart (a QueryDict), files
         return None
-    jurisdiction, category = data.get("jurisdiction"), data.get("category")
+    body: dict[str, Any] = {}
+    for name in _CODES:
+        code = data.get(name)
+        if not (isinstance(code, str) and len(code) <= _MAX_LENGTH[name] and _SLUG.fullmatch(code)):
+            return None
+        body[name] = code
     description = data.get("description")
     if not (
-        isinstance(jurisdiction, str) and _SLUG.fullmatch(jurisdiction)
-        and isinstance(category, str) and _SLUG.fullmatch(category)
-        and isinstance(description, str) and len(description) <= 20_000
+        isinstance(description, str) and len(description) <= _MAX_LENGTH["description"]
         and not _UNSAFE_TEXT.search(description)
     ):  # fmt: skip
         return None
-    body: dict[str, Any] = {
-        "jurisdiction": jurisdiction,
-        "category": category,
-        "description": description,
-    }
+    body["description"] = description
     for name in ("latitude", "longitude"):
         if name in data:
             value = data[name]
@@ -155,7 +160,7 @@ def well_formed_report(data: Any) -> dict[str, Any] | None:
     for name in _TEXT_DEFAULTS:
         text = data.get(name, "")
         # The serializer trims these: one with spaces around it is left to it.
-        if not isinstance(text, str) or len(text) > 2000 or text != text.strip():
+        if not isinstance(text, str) or len(text) > _MAX_LENGTH[name] or text != text.strip():
             return None
         if _UNSAFE_TEXT.search(text):
             return None
