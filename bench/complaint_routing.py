@@ -25,10 +25,12 @@ How it measures (nothing in the project changes):
   *due* (open loop: queueing, the HTTP request, the broker, the worker, the commit all count).
 - `--saturate S`: a closed loop (`--connections`, default 32) for S seconds; complaints routed
   per second are counted in the window, with submissions and routings sharing the cores.
-- `--drain N`: N complaints already submitted are queued at once while the worker's `routing`
-  consumer is paused, then it is resumed and timed until the last is routed: the worker's own
-  rate, with its CPU per routing, which counts the announcement runs that tell the reporters
-  meanwhile (queue `notifications`, the same worker).
+- `--drain N`: N complaints are stored as submitted and one routing run is queued while the
+  worker's `routing` consumer is paused (a burst of submissions leaves no more: they share the
+  run already asked for), then it is resumed and timed until the last is routed: the worker's
+  own rate, the second process joining once the first run sees a backlog, with its CPU per
+  routing, which counts the announcement runs that tell the reporters meanwhile (queue
+  `notifications`, the same worker).
 
 Exits 1 if a request failed or a complaint was never routed.
 """
@@ -173,13 +175,15 @@ def drain_phase(
     citizens: list[tuple[int, str]],
     count: int,
 ) -> dict[str, Any]:
-    """Queue `count` submitted complaints at once, the worker paused: its own routing rate."""
+    """`count` complaints waiting at once and one routing run queued, the worker paused: its
+    own routing rate, the runs sharing the backlog as a burst of submissions would leave them
+    (cityportal/runs.py)."""
     from django.db import transaction
     from django.utils import timezone
 
     from cityportal.celery import app
     from complaints.models import Complaint, ComplaintCategory, new_tracking_number
-    from complaints.tasks import route_complaint_task
+    from complaints.tasks import route_waiting_complaints_task
 
     leaves = ComplaintCategory.objects.filter(
         jurisdiction__code=catalogue.jurisdiction, code__in=catalogue.categories
@@ -205,14 +209,14 @@ def drain_phase(
                 updated_at=now,
             )
         )
-    with transaction.atomic():
-        created = Complaint.objects.bulk_create(rows, batch_size=1000)
-    # Queue everything while the consumer is paused, so that queueing (this process) does not
-    # compete with routing for the cores; then let it go and time the routings alone.
+    # Pause the consumer first, so that no run starts before the clock; then let it go and time
+    # the routings alone.
     first = listener.count
     app.control.cancel_consumer("routing", reply=True)
-    for complaint in created:
-        route_complaint_task.delay(complaint_id=complaint.pk)
+    with transaction.atomic():
+        created = Complaint.objects.bulk_create(rows, batch_size=1000)
+    assert len(created) == count
+    route_waiting_complaints_task.delay()
     meter = loadgen.CpuMeter(stack.cpu_sessions)
     meter.start()
     began = time.time_ns()

@@ -37,7 +37,7 @@ from zoneinfo import ZoneInfo
 from django.db import transaction
 from django.utils import timezone
 
-from complaints.actions import notifications
+from complaints.actions import intake, notifications
 from complaints.actions.citizen import withdraw_complaint
 from complaints.actions.escalation import escalate_overdue_complaints
 from complaints.actions.handling import (
@@ -59,7 +59,6 @@ from complaints.demo import AGENCY_FOR, CATALOGUE, DISPATCHERS, DemoCatalogue, T
 from complaints.escalation_tasks import notify_escalation_task
 from complaints.models import Complaint, DeadlineUnit, PendingAnnouncement
 from complaints.sla import Calendar, add_working_hours, current_calendar
-from complaints.tasks import route_complaint_task
 from identity.models import Person
 
 Language = Literal["en", "th", "zh"]
@@ -947,8 +946,8 @@ def _not_now(*args: Any, **kwargs: Any) -> None:
 def replaying(clock: DemoClock) -> Iterator[None]:
     with ExitStack() as stack:
         stack.enter_context(mock.patch.object(timezone, "now", clock))
-        for task in (route_complaint_task, notify_escalation_task):
-            stack.enter_context(mock.patch.object(task, "delay_on_commit", _not_now))
+        stack.enter_context(mock.patch.object(intake, "request_routing", _not_now))
+        stack.enter_context(mock.patch.object(notify_escalation_task, "delay_on_commit", _not_now))
         stack.enter_context(mock.patch.object(notifications, "schedule_announcements", _not_now))
         yield
 

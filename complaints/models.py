@@ -616,6 +616,12 @@ class Complaint(models.Model):
                 name="complaint_to_anonymise",
                 condition=Q(anonymised_at__isnull=True, closed_at__isnull=False),
             ),
+            # Routing runs take the complaints waiting for the rules, oldest first.
+            models.Index(
+                fields=["id"],
+                name="complaint_waiting_for_rules",
+                condition=Q(status="submitted", dispatch_since__isnull=True),
+            ),
             models.Index(
                 fields=["jurisdiction", "dispatch_since"],
                 name="complaint_dispatch_queue",

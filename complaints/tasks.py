@@ -1,5 +1,6 @@
-"""Complaints tasks (queue `routing`). Each takes ids, re-reads its rows and returns early when
-there is nothing left to do; the actions hold the logic, so a redelivered task is harmless."""
+"""Complaints tasks (queue `routing`). Each re-reads its rows (by id, or those waiting) and
+returns early when there is nothing left to do; the actions hold the logic, so a redelivered
+task is harmless."""
 
 import datetime
 
@@ -8,19 +9,16 @@ from django.utils import timezone
 
 # Celery autodiscovery imports only complaints.tasks: the other task modules are imported below.
 from complaints import escalation_tasks  # noqa: F401
-from complaints.actions import notifications
-from complaints.actions.routing import route_complaint
-from complaints.models import Complaint
+from complaints.actions import notifications, routing
 
 STUCK_AFTER = datetime.timedelta(minutes=1)
-BATCH = 500
 
 
 @shared_task(acks_late=True)
-def route_complaint_task(*, complaint_id: int) -> str:
-    """Route one submitted complaint by its jurisdiction's rules."""
-    complaint = route_complaint(complaint_id=complaint_id)
-    return complaint.status if complaint is not None else "missing"
+def route_waiting_complaints_task() -> int:
+    """Route every submitted complaint waiting for the rules (one run serves many submissions:
+    cityportal/runs.py); returns how many it routed."""
+    return routing.route_waiting_complaints()
 
 
 @shared_task(acks_late=True)
@@ -32,17 +30,10 @@ def announce_complaint_events_task() -> int:
 
 @shared_task(acks_late=True)
 def requeue_unrouted_complaints_task() -> int:
-    """Every minute: a complaint still `submitted`, and not in the dispatch queue, a minute
-    after submission lost its routing task (a worker died, the broker restarted); queue it
-    again."""
+    """Every minute: a complaint still waiting for the rules a minute after submission lost its
+    routing run (a worker died, the broker restarted); queue a run. Returns how many wait."""
     cutoff = timezone.now() - STUCK_AFTER
-    ids = list(
-        Complaint.objects.filter(
-            status=Complaint.Status.SUBMITTED, dispatch_since__isnull=True, created_at__lt=cutoff
-        )
-        .order_by("created_at")
-        .values_list("pk", flat=True)[:BATCH]
-    )
-    for complaint_id in ids:
-        route_complaint_task.delay(complaint_id=complaint_id)
-    return len(ids)
+    stuck = routing.waiting_complaints().filter(created_at__lt=cutoff).count()
+    if stuck:
+        route_waiting_complaints_task.delay()
+    return stuck

@@ -25,6 +25,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from cityportal.errors import field_error
+from complaints.actions.routing import request_routing
 from complaints.actions.transitions import record_submission
 from complaints.errors import AnonymousNotAllowed, InvalidComplaint
 from complaints.models import (
@@ -38,7 +39,6 @@ from complaints.models import (
 )
 from complaints.photos import InvalidPhoto, clean_photo
 from complaints.routing import QuestionSpec, routing_table
-from complaints.tasks import route_complaint_task
 from identity.models import ApiClient, Person
 
 DESCRIPTION_MAX = 4000
@@ -171,7 +171,7 @@ def submit_complaint(
         else:
             actor = reporter.user if reporter is not None and reporter.user_id else None
             record_submission(complaint, actor_kind=ComplaintEvent.ActorKind.REPORTER, actor=actor)
-        route_complaint_task.delay_on_commit(complaint_id=complaint.pk)
+        transaction.on_commit(request_routing)
     return SubmittedComplaint(complaint=complaint, tracking_token=token)
 
 

@@ -7,6 +7,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from cityportal.runs import DrainRun
 from complaints.actions.transitions import add_note, lock_complaint, transition
 from complaints.deadlines import first_contact_due, resolution_due
 from complaints.errors import InvalidComplaint
@@ -18,18 +19,50 @@ from identity.models import Agency
 S = Complaint.Status
 A = ComplaintEvent.ActorKind
 
+ROUTING_RUN = DrainRun(
+    key="complaints:routing-requested", task="complaints.tasks.route_waiting_complaints_task"
+)
+
+
+def waiting_complaints() -> Any:
+    """Complaints submitted and not yet routed by the rules nor waiting for the dispatcher."""
+    return Complaint.objects.filter(status=S.SUBMITTED, dispatch_since__isnull=True)
+
 
 @transaction.atomic
 def route_complaint(*, complaint_id: int) -> Complaint | None:
-    """Apply the jurisdiction's routing rules to a submitted complaint: the first matching
-    rule gives the agency; with none, the category's default agency; with neither, the
-    dispatch queue. Does nothing to a complaint that is no longer waiting to be routed, so a
-    redelivered task is harmless."""
-    # Unordered (no .first()): the primary key finds one row, and this runs 50 times a second.
-    # The category and the jurisdiction come from the routing table, not from a join.
+    """Apply the jurisdiction's routing rules to a submitted complaint (see `_apply_rules`).
+    Does nothing to a complaint that is no longer waiting to be routed."""
     complaint = next(iter(Complaint.objects.select_for_update().filter(pk=complaint_id)), None)
     if complaint is None or complaint.status != S.SUBMITTED or complaint.dispatch_since:
         return complaint
+    return _apply_rules(complaint)
+
+
+@transaction.atomic
+def route_next_waiting_complaint() -> Complaint | None:
+    """Route the longest-waiting complaint that no other run holds; None when none waits.
+    Parallel runs share the waiting complaints (SKIP LOCKED), and each is routed once."""
+    # The category and the jurisdiction come from the routing table, not from a join.
+    complaint = next(
+        iter(waiting_complaints().select_for_update(skip_locked=True).order_by("pk")[:1]), None
+    )
+    return None if complaint is None else _apply_rules(complaint)
+
+
+def route_waiting_complaints() -> int:
+    """One routing run (queue `routing`): every complaint waiting for the rules, oldest first."""
+    return ROUTING_RUN.drain(lambda: route_next_waiting_complaint() is not None)
+
+
+def request_routing() -> None:
+    """After a submission commits: a routing run, unless one is already on its way."""
+    ROUTING_RUN.request()
+
+
+def _apply_rules(complaint: Complaint) -> Complaint:
+    """The first matching rule of the jurisdiction gives the agency; with none, the category's
+    default agency; with neither, the dispatch queue. The complaint is locked by the caller."""
     table = routing_table(complaint.jurisdiction_id)
     complaint.jurisdiction = table.jurisdiction
     category = table.category_by_id.get(complaint.category_id)

@@ -1,0 +1,68 @@
+"""One task run for many commits: the pattern behind routing complaints and deciding
+applications under load.
+
+A submission commits its row, then asks for a run (`request`): it sets a flag in the cache and
+queues the task only if the flag was not set already. A run handles the waiting rows one by
+one, each claimed with SKIP LOCKED, for as long as any is waiting; then it clears the flag and
+looks once more. So a submission that found the flag set is seen by that last look, and one
+that comes after it queues a new run: no row is left waiting, and while a run is busy, the
+submissions meanwhile queue nothing. Runs may overlap (SKIP LOCKED shares the rows between
+them): a run that finds a backlog queues a second one for another worker process.
+
+Why: a Celery message costs the worker about as much CPU as a routing itself (receiving it, the
+pool's pipe, the broker's acknowledgement), and the web a publish. Under load the rows share
+runs, so the cost per row falls as the load rises instead of a backlog growing; at low load
+each submission still gets its own run at once.
+
+If a run is lost (a worker killed between queueing and starting), the flag expires after `ttl`
+seconds and the next submission queues a new run; each app's minute sweep queues a run for
+rows left waiting longer than that.
+"""
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from django.core.cache import cache
+from django.utils.module_loading import import_string
+
+
+@dataclass(frozen=True)
+class DrainRun:
+    key: str
+    """The cache key of the pending request."""
+    task: str
+    """The Celery task whose run calls `drain`, by its import path (a web process has not
+    imported the task modules)."""
+    ttl: int = 30
+    limit: int = 500
+    """Rows per run at most; a run that reaches it asks for the next run and stops, so no run
+    outlasts the task time limit under a steady flood."""
+    backlog: int = 10
+    """A run that has handled this many queues a second run, so that a free worker process
+    shares the backlog; below it, one run is cheaper than two."""
+
+    def request(self) -> None:
+        """Ask for a run unless one is on its way or busy (call after commit)."""
+        if cache.add(self.key, 1, timeout=self.ttl):
+            self._queue()
+
+    def drain(self, handle_next: Callable[[], bool]) -> int:
+        """Call `handle_next` until it finds nothing (False), clear the request and look once
+        more; at most `limit` rows, then a new run goes on. Returns how many rows it handled."""
+        handled = 0
+        while handled < self.limit:
+            if handle_next():
+                handled += 1
+                if handled == self.backlog:
+                    self._queue()
+                continue
+            cache.delete(self.key)
+            # A row committed before the flag was cleared may have found it set: look again.
+            if not handle_next():
+                return handled
+            handled += 1
+        self._queue()
+        return handled
+
+    def _queue(self) -> None:
+        import_string(self.task).delay()
