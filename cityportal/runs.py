@@ -4,10 +4,12 @@ applications under load.
 A submission commits its row, then asks for a run (`request`): it sets a flag in the cache and
 queues the task only if the flag was not set already. A run handles the waiting rows one by
 one, each claimed with SKIP LOCKED, for as long as any is waiting; then it clears the flag and
-looks once more. So a submission that found the flag set is seen by that last look, and one
-that comes after it queues a new run: no row is left waiting, and while a run is busy, the
-submissions meanwhile queue nothing. Runs may overlap (SKIP LOCKED shares the rows between
-them): a run that finds a backlog queues a second one for another worker process.
+looks once more from the start. So a submission that found the flag set is seen by that last
+look, and one that comes after it queues a new run: no row is left waiting, and while a run is
+busy, the submissions meanwhile queue nothing. Until that last look, each claim starts after
+the last row the run handled, not over the index entries of the rows it already handled.
+Runs may overlap (SKIP LOCKED shares the rows between them): a run that finds a backlog queues
+a second one for another worker process.
 
 Why: a Celery message costs the worker about as much CPU as a routing itself (receiving it, the
 pool's pipe, the broker's acknowledgement), and the web a publish. Under load the rows share
@@ -46,21 +48,25 @@ class DrainRun:
         if cache.add(self.key, 1, timeout=self.ttl):
             self._queue()
 
-    def drain(self, handle_next: Callable[[], bool]) -> int:
-        """Call `handle_next` until it finds nothing (False), clear the request and look once
-        more; at most `limit` rows, then a new run goes on. Returns how many rows it handled."""
-        handled = 0
+    def drain(self, handle_next: Callable[[int], int | None]) -> int:
+        """Call `handle_next(after)` until it finds nothing, clear the request and look once
+        more; at most `limit` rows, then a new run goes on. `handle_next` handles the first
+        waiting row whose id is above `after` and returns its id, or None. Returns how many
+        rows the run handled."""
+        handled = after = 0
         while handled < self.limit:
-            if handle_next():
-                handled += 1
-                if handled == self.backlog:
-                    self._queue()
-                continue
-            cache.delete(self.key)
-            # A row committed before the flag was cleared may have found it set: look again.
-            if not handle_next():
-                return handled
+            done = handle_next(after)
+            if done is None:
+                cache.delete(self.key)
+                # A row committed before the flag was cleared may have found it set, with an
+                # id below `after` (ids are taken before commit): look again from the start.
+                done = handle_next(0)
+                if done is None:
+                    return handled
             handled += 1
+            after = done
+            if handled == self.backlog:
+                self._queue()
         self._queue()
         return handled
 

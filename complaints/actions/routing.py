@@ -40,19 +40,24 @@ def route_complaint(*, complaint_id: int) -> Complaint | None:
 
 
 @transaction.atomic
-def route_next_waiting_complaint() -> Complaint | None:
-    """Route the longest-waiting complaint that no other run holds; None when none waits.
-    Parallel runs share the waiting complaints (SKIP LOCKED), and each is routed once."""
+def route_next_waiting_complaint(*, after: int = 0) -> Complaint | None:
+    """Route the longest-waiting complaint above id `after` that no other run holds; None
+    when none waits. Parallel runs share the waiting complaints (SKIP LOCKED), and each is
+    routed once."""
     # The category and the jurisdiction come from the routing table, not from a join.
-    complaint = next(
-        iter(waiting_complaints().select_for_update(skip_locked=True).order_by("pk")[:1]), None
-    )
+    waiting = waiting_complaints().filter(pk__gt=after).select_for_update(skip_locked=True)
+    complaint = next(iter(waiting.order_by("pk")[:1]), None)
     return None if complaint is None else _apply_rules(complaint)
 
 
 def route_waiting_complaints() -> int:
     """One routing run (queue `routing`): every complaint waiting for the rules, oldest first."""
-    return ROUTING_RUN.drain(lambda: route_next_waiting_complaint() is not None)
+
+    def route_next(after: int) -> int | None:
+        complaint = route_next_waiting_complaint(after=after)
+        return None if complaint is None else complaint.pk
+
+    return ROUTING_RUN.drain(route_next)
 
 
 def request_routing() -> None:

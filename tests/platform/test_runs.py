@@ -1,0 +1,84 @@
+"""DrainRun (cityportal/runs.py): one queued run for many commits, and no row left waiting."""
+
+import pytest
+from django.core.cache import cache
+
+from cityportal.runs import DrainRun
+
+
+class _Task:
+    """Stands in for a Celery task: counts the runs queued."""
+
+    def __init__(self) -> None:
+        self.queued = 0
+
+    def delay(self) -> None:
+        self.queued += 1
+
+
+TASK = _Task()
+RUN = DrainRun(key="tests:drain-run", task=f"{__name__}.TASK", backlog=3, limit=5)
+
+
+@pytest.fixture(autouse=True)
+def _fresh() -> None:
+    TASK.queued = 0
+    cache.delete(RUN.key)
+
+
+def _rows(*ids: int):
+    """A handle_next over waiting ids: handles the first above `after`, as a claim would."""
+    waiting = set(ids)
+
+    def handle_next(after: int) -> int | None:
+        found = min((pk for pk in waiting if pk > after), default=None)
+        if found is not None:
+            waiting.discard(found)
+        return found
+
+    return waiting, handle_next
+
+
+def test_requests_while_one_is_pending_queue_one_run():
+    RUN.request()
+    RUN.request()
+    RUN.request()
+
+    assert TASK.queued == 1
+
+
+def test_a_run_clears_the_request_when_nothing_waits():
+    RUN.request()
+    _, handle_next = _rows(1, 2)
+
+    assert RUN.drain(handle_next) == 2
+
+    RUN.request()
+    assert TASK.queued == 2  # the next submission queues a run of its own
+
+
+def test_after_clearing_the_request_a_run_looks_again_from_the_start():
+    calls: list[int] = []
+    waiting = {5}
+
+    def handle_next(after: int) -> int | None:
+        calls.append(after)
+        found = min((pk for pk in waiting if pk > after), default=None)
+        if found is None and after == 5:
+            waiting.add(3)  # committed meanwhile, with an id taken before the run's last claim
+        waiting.discard(found or 0)
+        return found
+
+    assert RUN.drain(handle_next) == 2
+
+    assert calls == [0, 5, 0, 3, 0]
+    assert not waiting
+
+
+def test_a_backlog_queues_a_second_run_and_the_limit_a_next_one():
+    waiting, handle_next = _rows(*range(1, 9))
+
+    assert RUN.drain(handle_next) == 5
+
+    assert TASK.queued == 2  # one after the third row, one at the limit
+    assert waiting == {6, 7, 8}  # for the runs queued
