@@ -19,8 +19,10 @@ How it measures (nothing in the project changes):
   a wallet credential, as the demo services have; every decision writes its full record (values
   read, sources, reasons), its history event and an inbox message, and queues the email/SMS task.
 - Saturation: 32 connections submit as fast as answers come (closed loop); decisions committed
-  per second are counted in the window. `--drain N` then queues N already-submitted applications
-  at once and times how fast the worker alone decides them.
+  per second are counted in the window. `--drain N` then stores N applications in `checking`
+  and queues one deciding run (a burst of submissions queues no more: they share the run asked
+  for), and times how fast the worker alone decides them, the second process joining once the
+  first run sees a backlog.
 
 Exits 1 if a request failed or a decision never arrived.
 """
@@ -306,13 +308,15 @@ def saturate_phase(
 
 
 def drain_phase(stack: harness.Stack, listener: harness.Listener, count: int) -> dict:
-    """Queue `count` applications already in `checking` at once: the worker's own rate."""
+    """`count` applications in `checking` at once and one deciding run queued, the worker paused:
+    its own rate, the runs sharing the backlog as a burst of submissions would leave them
+    (cityportal/runs.py)."""
     from django.db import transaction
     from django.utils import timezone
 
     from identity.models import Person
     from services.models import Application, Service
-    from services.tasks import decide_application_task
+    from services.tasks import decide_waiting_applications_task
 
     service = Service.objects.get(code=SERVICE)
     persons = list(Person.objects.filter(user__username__startswith="bench")[:USERS])
@@ -330,16 +334,16 @@ def drain_phase(stack: harness.Stack, listener: harness.Listener, count: int) ->
         )
         for n in range(count)
     ]
-    with transaction.atomic():
-        created = Application.objects.bulk_create(rows, batch_size=1000)
-    # Queue everything while the worker is paused, so that queueing (this process) does not
-    # compete with deciding for the cores; then let it go and time the decisions alone.
+    # Pause the consumer first, so that no run starts before the clock; then let it go and time
+    # the decisions alone.
     from cityportal.celery import app
 
     first = listener.count
     app.control.cancel_consumer("approvals", reply=True)
-    for application in created:
-        decide_application_task.delay(application_id=application.pk)
+    with transaction.atomic():
+        created = Application.objects.bulk_create(rows, batch_size=1000)
+    assert len(created) == count
+    decide_waiting_applications_task.delay()
     meter = loadgen.CpuMeter(stack.cpu_sessions)
     meter.start()
     began = time.time_ns()

@@ -515,6 +515,10 @@ class Application(models.Model):
         ]
         indexes = [
             models.Index(fields=["status", "deadline"], name="application_queue_idx"),
+            # Deciding runs take the applications in `checking`, oldest first.
+            models.Index(
+                fields=["id"], condition=Q(status="checking"), name="application_checking_idx"
+            ),
             models.Index(fields=["applicant", "-id"], name="application_applicant_idx"),
             models.Index(fields=["business", "-id"], name="application_business_idx"),
         ]

@@ -35,7 +35,7 @@ from identity.prefill import LegalBasis, attributes_for
 from payments.actions.bills import cancel_bill, raise_service_fee_bill
 from payments.models import Bill
 from services import notices
-from services.actions.decisions import send_to_manual_review
+from services.actions.decisions import request_decisions, send_to_manual_review
 from services.actions.transitions import lock_application, record_opening, transition
 from services.errors import (
     ApplicationNotFound,
@@ -199,9 +199,7 @@ def _open_submitted(
         at=now,
     )
     if status == S.CHECKING:
-        from services.tasks import decide_application_task  # services.tasks imports this module
-
-        decide_application_task.delay_on_commit(application_id=application.pk)
+        transaction.on_commit(request_decisions)
     elif status == S.MANUAL_REVIEW:
         notices.application_decided(application, reasons=[])
     return application
@@ -391,9 +389,7 @@ def _to_decision(application: Application) -> None:
         notices.application_decided(application, reasons=[])
         return
     transition(application, S.CHECKING, actor_kind=SYSTEM)
-    from services.tasks import decide_application_task  # services.tasks imports this module
-
-    decide_application_task.delay_on_commit(application_id=application.pk)
+    transaction.on_commit(request_decisions)
 
 
 @transaction.atomic

@@ -5,6 +5,7 @@ the notice to the applicant."""
 
 import datetime
 import logging
+from collections.abc import Callable
 from typing import Any
 
 from django.db import transaction
@@ -12,6 +13,7 @@ from django.db.models import OuterRef, Q, QuerySet, Subquery
 from django.utils import timezone
 from django.utils.translation import gettext, override
 
+from cityportal.runs import DrainRun
 from identity.actions.credentials import issue_credential_on_decision
 from services import notices, rules
 from services.actions.transitions import transition
@@ -20,6 +22,10 @@ from services.models import Application, ApplicationEvent, DecisionRecord, RuleS
 logger = logging.getLogger(__name__)
 S = Application.Status
 SYSTEM = ApplicationEvent.ActorKind.SYSTEM
+
+DECIDING_RUN = DrainRun(
+    key="services:deciding-requested", task="services.tasks.decide_waiting_applications_task"
+)
 
 # The columns a decision reads (and its outcome and notice): building the locking query over
 # these alone, not the hundred-odd columns of the four rows, halves its cost.
@@ -88,23 +94,55 @@ def facts_of_application(application: Application, today: datetime.date) -> rule
 def decide_application(*, application_id: int) -> Application | None:
     """Decide an application in `checking` by the rule set in force and write its decision
     record. Nothing to do when it is no longer checking (a task run twice, a withdrawal)."""
+    return _decide(lambda found: found.filter(pk=application_id))
+
+
+def decide_next_waiting_application(*, after: int = 0) -> Application | None:
+    """Decide the longest-waiting application in `checking` above id `after` that no other run
+    holds; None when none waits. Parallel runs share them (SKIP LOCKED), and each is decided
+    once."""
+    return _decide(
+        lambda found: found.filter(status=S.CHECKING, pk__gt=after).order_by("pk")[:1],
+        skip_locked=True,
+    )
+
+
+def decide_waiting_applications() -> int:
+    """One deciding run (queue `approvals`): every application in `checking`, oldest first."""
+
+    def decide_next(after: int) -> int | None:
+        application = decide_next_waiting_application(after=after)
+        return None if application is None else application.pk
+
+    return DECIDING_RUN.drain(decide_next)
+
+
+def request_decisions() -> None:
+    """After an application reaches `checking` and commits: a deciding run, unless one is
+    already on its way."""
+    DECIDING_RUN.request()
+
+
+def _decide(
+    pick: Callable[[QuerySet[Application]], QuerySet[Application]], *, skip_locked: bool = False
+) -> Application | None:
     started = timezone.now()
     with transaction.atomic():
         # Which rule set is in force is asked in the same statement; the rule set itself (a
         # published one never changes) comes from memory after its first decision.
         in_force = rule_sets_in_force(started).filter(service=OuterRef("service_id"))
-        found = (
-            Application.objects.select_for_update(of=("self",))
+        found = pick(
+            Application.objects.select_for_update(of=("self",), skip_locked=skip_locked)
             .select_related("service", "applicant", "business")
             .only(*_READ_TO_DECIDE)
             .annotate(rule_set_in_force=Subquery(in_force.values("pk")[:1]))
-            .filter(pk=application_id)
         )
         application = next(iter(found), None)
         if application is None or application.status != S.CHECKING:
             return application
         queued_ms = max(0, round((started - application.updated_at).total_seconds() * 1000))
-        rule_set_id = application.rule_set_in_force
+        # The annotation of the locking query above (the type of `pick` does not carry it).
+        rule_set_id: int | None = application.rule_set_in_force  # type: ignore[attr-defined]
         rule_set = rules.published_rule_set(rule_set_id) if rule_set_id is not None else None
         today = timezone.localdate(started)
         if rule_set is None:

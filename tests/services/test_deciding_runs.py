@@ -1,0 +1,152 @@
+"""Deciding runs: an application reaching `checking` asks for a run after it commits, and one
+run decides every application then waiting, oldest first, so a burst of submissions shares
+runs (cityportal/runs.py). Tasks run eagerly here; test_seconds_approval_worker.py runs them
+on a worker."""
+
+import dataclasses
+import datetime
+import threading
+
+import pytest
+from django.core.cache import cache
+from django.db import connection, transaction
+from django.utils import timezone
+
+from services.actions import decisions
+from services.models import Application, DecisionRecord
+from services.tasks import decide_waiting_applications_task, requeue_stuck_checks_task
+from tests.factories import CheckFactory, PersonFactory, RuleSetFactory
+
+pytestmark = pytest.mark.django_db
+S = Application.Status
+
+
+@pytest.fixture
+def service():
+    rule_set = RuleSetFactory.create()
+    CheckFactory.create(rule_set=rule_set, code="adult")
+    return rule_set.service
+
+
+def _checking(service, count: int) -> list[Application]:
+    person = PersonFactory.create()
+    return [
+        Application.objects.create(
+            reference=f"APP-RUN-{Application.objects.count() + 1}",
+            service=service,
+            applicant=person,
+            submitted_by=person,
+            status=S.CHECKING,
+            data={},
+            round=1,
+        )
+        for _ in range(count)
+    ]
+
+
+def _statuses(applications: list[Application]) -> list[str]:
+    return [Application.objects.get(pk=application.pk).status for application in applications]
+
+
+def test_a_run_decides_every_waiting_application_oldest_first(service):
+    applications = _checking(service, 3)
+    in_review = _checking(service, 1)[0]
+    Application.objects.filter(pk=in_review.pk).update(status=S.MANUAL_REVIEW)
+
+    assert decisions.decide_waiting_applications() == 3
+
+    assert _statuses(applications) == [S.APPROVED] * 3
+    records = DecisionRecord.objects.order_by("pk").values_list("application_id", flat=True)
+    assert list(records) == [application.pk for application in applications]
+    assert _statuses([in_review]) == [S.MANUAL_REVIEW]
+    assert decisions.decide_waiting_applications() == 0
+
+
+def test_reaching_checking_asks_for_a_run_after_commit(service, django_capture_on_commit_callbacks):
+    with django_capture_on_commit_callbacks(execute=True):
+        with transaction.atomic():
+            waiting = _checking(service, 1)
+            transaction.on_commit(decisions.request_decisions)
+        assert _statuses(waiting) == [S.CHECKING]
+
+    assert _statuses(waiting) == [S.APPROVED]
+    assert cache.get(decisions.DECIDING_RUN.key) is None  # the next one asks for its own run
+
+
+def test_a_request_while_a_run_is_on_its_way_queues_no_other(service):
+    cache.set(decisions.DECIDING_RUN.key, 1)  # a run was asked for and has not finished
+    waiting = _checking(service, 2)
+
+    decisions.request_decisions()
+    assert _statuses(waiting) == [S.CHECKING] * 2
+
+    # the run on its way decides both, then clears the request
+    assert decide_waiting_applications_task.delay().get() == 2
+    assert _statuses(waiting) == [S.APPROVED] * 2
+    assert cache.get(decisions.DECIDING_RUN.key) is None
+
+
+def test_a_run_stops_at_its_limit_and_queues_the_next(service, monkeypatch):
+    shorter = dataclasses.replace(decisions.DECIDING_RUN, limit=2)
+    monkeypatch.setattr(decisions, "DECIDING_RUN", shorter)
+    waiting = _checking(service, 5)
+
+    assert decisions.decide_waiting_applications() == 2
+
+    assert _statuses(waiting) == [S.APPROVED] * 5  # the next runs (at once here) did the rest
+
+
+def test_a_run_that_sees_a_backlog_queues_a_second(service, monkeypatch):
+    queued = []
+    run = dataclasses.replace(decisions.DECIDING_RUN, backlog=2)
+    monkeypatch.setattr(decisions, "DECIDING_RUN", run)
+    monkeypatch.setattr(type(run), "_queue", lambda self: queued.append(self.task))
+    waiting = _checking(service, 3)
+
+    assert decisions.decide_waiting_applications() == 3
+
+    assert queued == [run.task]  # once, after the second
+    assert _statuses(waiting) == [S.APPROVED] * 3
+
+
+def test_the_sweep_queues_a_run_for_applications_left_checking(service):
+    stale = _checking(service, 2)
+    Application.objects.filter(pk__in=[a.pk for a in stale]).update(
+        updated_at=timezone.now() - datetime.timedelta(minutes=2)
+    )
+    fresh = _checking(service, 1)
+
+    assert requeue_stuck_checks_task() == 2
+    # the run decides whatever is waiting, the fresh one too
+    assert _statuses([*stale, *fresh]) == [S.APPROVED] * 3
+    assert requeue_stuck_checks_task() == 0
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+def test_parallel_runs_share_the_waiting_applications(service):
+    held, other = _checking(service, 2)
+    locked, release = threading.Event(), threading.Event()
+
+    def another_run_holds_the_oldest() -> None:
+        try:
+            with transaction.atomic():
+                list(Application.objects.select_for_update().filter(pk=held.pk))
+                locked.set()
+                release.wait(10)
+        finally:
+            connection.close()
+
+    thread = threading.Thread(target=another_run_holds_the_oldest)
+    thread.start()
+    try:
+        assert locked.wait(10)
+        # this run does not wait for the held application: it decides the next one
+        decided = decisions.decide_next_waiting_application()
+        assert decided is not None
+        assert decided.pk == other.pk
+        assert decisions.decide_next_waiting_application() is None
+    finally:
+        release.set()
+        thread.join()
+    assert _statuses([held, other]) == [S.CHECKING, S.APPROVED]
