@@ -23,9 +23,14 @@ rows left waiting longer than that.
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Any, Protocol
 
 from django.core.cache import cache
 from django.utils.module_loading import import_string
+
+
+class Row(Protocol):
+    pk: Any
 
 
 @dataclass(frozen=True)
@@ -48,11 +53,11 @@ class DrainRun:
         if cache.add(self.key, 1, timeout=self.ttl):
             self._queue()
 
-    def drain(self, handle_next: Callable[[int], int | None]) -> int:
+    def drain(self, handle_next: Callable[[int], Row | None]) -> int:
         """Call `handle_next(after)` until it finds nothing, clear the request and look once
         more; at most `limit` rows, then a new run goes on. `handle_next` handles the first
-        waiting row whose id is above `after` and returns its id, or None. Returns how many
-        rows the run handled."""
+        waiting row whose id is above `after` and returns it, or None. Returns how many rows
+        the run handled."""
         handled = after = 0
         while handled < self.limit:
             done = handle_next(after)
@@ -64,7 +69,7 @@ class DrainRun:
                 if done is None:
                     return handled
             handled += 1
-            after = done
+            after = done.pk
             if handled == self.backlog:
                 self._queue()
         self._queue()

@@ -6,10 +6,12 @@ PostgreSQL feature), `redis` (needs REDIS_URL) and
 are skipped with the reason shown in the summary (pytest -ra).
 """
 
+import contextlib
 import os
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 import uuid
 from collections.abc import Iterator
@@ -91,6 +93,33 @@ def sign_in_to_admin(browser: Client, user: Any) -> Client:
 def admin_client(admin_user) -> Client:
     """pytest-django's admin_client, signed in with a second factor as staff must be."""
     return sign_in_to_admin(Client(), admin_user)
+
+
+@contextlib.contextmanager
+def locked_elsewhere(row: Any) -> Iterator[None]:
+    """Hold `row`'s row lock in another transaction (another connection, as another worker
+    would) for the duration of the block. Needs a transactional test."""
+    from django.db import transaction
+
+    locked, release = threading.Event(), threading.Event()
+
+    def hold() -> None:
+        try:
+            with transaction.atomic():
+                list(type(row).objects.select_for_update().filter(pk=row.pk))
+                locked.set()
+                release.wait(10)
+        finally:
+            connection.close()
+
+    thread = threading.Thread(target=hold)
+    thread.start()
+    try:
+        assert locked.wait(10), "the other transaction did not get the lock"
+        yield
+    finally:
+        release.set()
+        thread.join()
 
 
 def client_for(user: Any) -> APIClient:

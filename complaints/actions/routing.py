@@ -52,12 +52,7 @@ def route_next_waiting_complaint(*, after: int = 0) -> Complaint | None:
 
 def route_waiting_complaints() -> int:
     """One routing run (queue `routing`): every complaint waiting for the rules, oldest first."""
-
-    def route_next(after: int) -> int | None:
-        complaint = route_next_waiting_complaint(after=after)
-        return None if complaint is None else complaint.pk
-
-    return ROUTING_RUN.drain(route_next)
+    return ROUTING_RUN.drain(lambda after: route_next_waiting_complaint(after=after))
 
 
 def request_routing() -> None:

@@ -109,12 +109,7 @@ def decide_next_waiting_application(*, after: int = 0) -> Application | None:
 
 def decide_waiting_applications() -> int:
     """One deciding run (queue `approvals`): every application in `checking`, oldest first."""
-
-    def decide_next(after: int) -> int | None:
-        application = decide_next_waiting_application(after=after)
-        return None if application is None else application.pk
-
-    return DECIDING_RUN.drain(decide_next)
+    return DECIDING_RUN.drain(lambda after: decide_next_waiting_application(after=after))
 
 
 def request_decisions() -> None:

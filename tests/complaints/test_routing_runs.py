@@ -4,17 +4,16 @@ complaint then waiting, oldest first, so a burst of submissions shares runs
 
 import dataclasses
 import datetime
-import threading
 
 import pytest
 from django.core.cache import cache
-from django.db import connection, transaction
 from django.utils import timezone
 
 from complaints.actions import routing
 from complaints.actions.intake import submit_complaint
 from complaints.models import Complaint
 from complaints.tasks import requeue_unrouted_complaints_task, route_waiting_complaints_task
+from tests.conftest import locked_elsewhere
 from tests.factories import (
     AgencyFactory,
     CityFactory,
@@ -120,27 +119,10 @@ def test_the_sweep_leaves_fresh_complaints_to_their_own_run(category):
 @pytest.mark.django_db(transaction=True)
 def test_parallel_runs_share_the_waiting_complaints(category):
     held, other = _waiting(category, 2)
-    locked, release = threading.Event(), threading.Event()
-
-    def another_run_holds_the_oldest() -> None:
-        try:
-            with transaction.atomic():
-                list(Complaint.objects.select_for_update().filter(pk=held.pk))
-                locked.set()
-                release.wait(10)
-        finally:
-            connection.close()
-
-    thread = threading.Thread(target=another_run_holds_the_oldest)
-    thread.start()
-    try:
-        assert locked.wait(10)
-        # this run does not wait for the held complaint: it routes the next one
-        routed = routing.route_next_waiting_complaint()
-        assert routed is not None
-        assert routed.pk == other.pk
+    with locked_elsewhere(held):
+        # this run does not wait for the held complaint: it takes the next one
+        taken = routing.route_next_waiting_complaint()
+        assert taken is not None
+        assert taken.pk == other.pk
         assert routing.route_next_waiting_complaint() is None
-    finally:
-        release.set()
-        thread.join()
     assert _statuses([held, other]) == [S.SUBMITTED, S.ROUTED]

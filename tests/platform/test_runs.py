@@ -26,17 +26,23 @@ def _fresh() -> None:
     cache.delete(RUN.key)
 
 
+class _Row:
+    def __init__(self, pk: int) -> None:
+        self.pk = pk
+
+
+def _first_above(waiting: set[int], after: int) -> _Row | None:
+    """Handle the first waiting id above `after`, as a claim would."""
+    found = min((pk for pk in waiting if pk > after), default=None)
+    if found is None:
+        return None
+    waiting.discard(found)
+    return _Row(found)
+
+
 def _rows(*ids: int):
-    """A handle_next over waiting ids: handles the first above `after`, as a claim would."""
     waiting = set(ids)
-
-    def handle_next(after: int) -> int | None:
-        found = min((pk for pk in waiting if pk > after), default=None)
-        if found is not None:
-            waiting.discard(found)
-        return found
-
-    return waiting, handle_next
+    return waiting, lambda after: _first_above(waiting, after)
 
 
 def test_requests_while_one_is_pending_queue_one_run():
@@ -61,12 +67,11 @@ def test_after_clearing_the_request_a_run_looks_again_from_the_start():
     calls: list[int] = []
     waiting = {5}
 
-    def handle_next(after: int) -> int | None:
+    def handle_next(after: int) -> _Row | None:
         calls.append(after)
-        found = min((pk for pk in waiting if pk > after), default=None)
+        found = _first_above(waiting, after)
         if found is None and after == 5:
             waiting.add(3)  # committed meanwhile, with an id taken before the run's last claim
-        waiting.discard(found or 0)
         return found
 
     assert RUN.drain(handle_next) == 2

@@ -5,16 +5,16 @@ on a worker."""
 
 import dataclasses
 import datetime
-import threading
 
 import pytest
 from django.core.cache import cache
-from django.db import connection, transaction
+from django.db import transaction
 from django.utils import timezone
 
 from services.actions import decisions
 from services.models import Application, DecisionRecord
 from services.tasks import decide_waiting_applications_task, requeue_stuck_checks_task
+from tests.conftest import locked_elsewhere
 from tests.factories import CheckFactory, PersonFactory, RuleSetFactory
 
 pytestmark = pytest.mark.django_db
@@ -126,27 +126,10 @@ def test_the_sweep_queues_a_run_for_applications_left_checking(service):
 @pytest.mark.django_db(transaction=True)
 def test_parallel_runs_share_the_waiting_applications(service):
     held, other = _checking(service, 2)
-    locked, release = threading.Event(), threading.Event()
-
-    def another_run_holds_the_oldest() -> None:
-        try:
-            with transaction.atomic():
-                list(Application.objects.select_for_update().filter(pk=held.pk))
-                locked.set()
-                release.wait(10)
-        finally:
-            connection.close()
-
-    thread = threading.Thread(target=another_run_holds_the_oldest)
-    thread.start()
-    try:
-        assert locked.wait(10)
-        # this run does not wait for the held application: it decides the next one
-        decided = decisions.decide_next_waiting_application()
-        assert decided is not None
-        assert decided.pk == other.pk
+    with locked_elsewhere(held):
+        # this run does not wait for the held application: it takes the next one
+        taken = decisions.decide_next_waiting_application()
+        assert taken is not None
+        assert taken.pk == other.pk
         assert decisions.decide_next_waiting_application() is None
-    finally:
-        release.set()
-        thread.join()
     assert _statuses([held, other]) == [S.CHECKING, S.APPROVED]
