@@ -54,9 +54,11 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
 def _empty_cache() -> Iterator[None]:
     from complaints import routing, sla
     from services import rules
+    from services.actions import applications
 
     def clear() -> None:
         cache.clear()
+        applications.clear_cache()
         rules.clear_cache()
         routing.clear_cache()
         sla.clear_cache()

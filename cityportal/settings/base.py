@@ -306,6 +306,9 @@ COMPLAINTS_PUBLIC_LOCATION_DECIMALS = env.int("COMPLAINTS_PUBLIC_LOCATION_DECIMA
 COMPLAINTS_CATALOGUE_RECHECK_SECONDS = env.float(
     "COMPLAINTS_CATALOGUE_RECHECK_SECONDS", default=1.0
 )
+# How long a process reuses a service it read for a submission (services/actions/applications.py):
+# an admin edit (a suspension, a new form, other evidence) reaches submissions within this.
+SERVICES_CATALOGUE_RECHECK_SECONDS = env.float("SERVICES_CATALOGUE_RECHECK_SECONDS", default=1.0)
 
 # How long a stored Idempotency-Key answer is replayed before the key may be used afresh.
 IDEMPOTENCY_KEY_TTL = timedelta(hours=env.int("IDEMPOTENCY_KEY_TTL_HOURS", default=24))

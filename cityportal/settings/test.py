@@ -56,3 +56,4 @@ STATIC_ROOT = None
 # Tests edit a catalogue and report under it at once; the interval has its own test
 # (tests/complaints/test_routing.py).
 COMPLAINTS_CATALOGUE_RECHECK_SECONDS = 0.0
+SERVICES_CATALOGUE_RECHECK_SECONDS = 0.0

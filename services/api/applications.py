@@ -461,7 +461,7 @@ class ApplicationListCreateView(GenericAPIView):
         given.is_valid(raise_exception=True)
         body = given.validated_data
         acting = _acting(request)
-        service = actions.service_by_code(
+        service = actions.service_to_apply(
             code=body["service"], jurisdiction=body.get("jurisdiction")
         )
         prefilled = None

@@ -4,6 +4,7 @@ list and the detail, withdrawing, asking for a human review, and officers' revie
 resubmission (services/api/applications.py, services/actions/applications.py)."""
 
 import datetime
+import time
 import uuid
 
 import pytest
@@ -248,6 +249,45 @@ class TestRefusals:
         assert response.json()["code"] == "service_not_open"
         assert response.json()["service_status"] == status
         assert Application.objects.count() == 0
+
+    def test_a_process_reuses_the_service_it_read_within_the_recheck_interval(
+        self, citizen_api, service, settings
+    ):
+        settings.SERVICES_CATALOGUE_RECHECK_SECONDS = 60
+        assert apply(citizen_api, service).status_code == 201
+        with CaptureQueriesContext(connection) as queries:
+            assert apply(citizen_api, service).status_code == 201
+        read = [q["sql"] for q in queries if 'FROM "services_service"' in q["sql"]]
+        assert read == []  # neither the service nor its evidence requirements again
+
+    def test_a_suspension_reaches_submissions_once_the_interval_has_passed(
+        self, citizen_api, service, settings, monkeypatch
+    ):
+        settings.SERVICES_CATALOGUE_RECHECK_SECONDS = 60
+        assert apply(citizen_api, service).status_code == 201
+        service.status = "suspended"
+        service.save()
+        clock = time.monotonic() + 61
+        monkeypatch.setattr(time, "monotonic", lambda: clock)
+
+        response = apply(citizen_api, service)
+
+        assert response.status_code == 409
+        assert response.json()["code"] == "service_not_open"
+
+    def test_a_required_evidence_added_in_admin_is_asked_for_after_the_interval(
+        self, citizen_api, service, settings
+    ):
+        settings.SERVICES_CATALOGUE_RECHECK_SECONDS = 0  # as every process does, a second on
+        assert apply(citizen_api, service).status_code == 201
+        EvidenceRequirement.objects.create(service=service, code="photo", name="A photo")
+
+        response = apply(citizen_api, service)
+
+        assert response.status_code == 422
+        assert [(e["field"], e["code"]) for e in response.json()["errors"]] == [
+            ("evidence", "required")
+        ]
 
     def test_a_level_of_assurance_too_low_is_refused_with_the_level_needed(
         self, citizen_api, agency
