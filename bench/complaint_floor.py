@@ -7,9 +7,10 @@
   DRF, no authentication, no throttle, no idempotency key, no history row, no routing task.
   The reporter and the district come in the body (the intake gets them from the session and
   the point); the category is looked up once per process;
-- `insert_complaint_and_queue`: the same, with the INSERT in a transaction that queues the
-  complaint's routing task on commit, as the intake does — what the queue alone adds to the
-  insert floor (the reference's "POST that inserts and queues a Celery task on commit").
+- `insert_complaint_and_queue`: the same, with the INSERT in a transaction that queues a
+  routing task on commit for every request — what a Celery message alone adds to the insert
+  floor (the reference's "POST that inserts and queues a Celery task on commit"; the intake
+  itself queues one only when no routing run is on its way, ADR 0009).
 
 Bench only (bench/bench_urls.py, selected by bench.complaint_settings); never in production
 URLs.
@@ -24,7 +25,7 @@ from django.http import HttpRequest, HttpResponse
 from django.views.decorators.csrf import csrf_exempt
 
 from complaints.models import Complaint, ComplaintCategory, new_tracking_number
-from complaints.tasks import route_complaint_task
+from complaints.tasks import route_waiting_complaints_task
 
 HELLO = orjson.dumps({"hello": "world"})
 PREFERENCES = frozenset(Complaint.ContactPreference.values)
@@ -128,5 +129,5 @@ def _insert(request: HttpRequest, *, queue: bool) -> HttpResponse:
             reporter_id=reporter,
         )
         if queue:
-            route_complaint_task.delay_on_commit(complaint_id=complaint.pk)
+            route_waiting_complaints_task.delay_on_commit()
     return _json({"tracking_number": complaint.tracking_number, "status": complaint.status}, 201)
