@@ -4,6 +4,7 @@ or to the dispatch queue; the dispatcher routes what the rules could not."""
 from typing import Any
 
 from django.db import transaction
+from django.db.models import QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -24,7 +25,7 @@ ROUTING_RUN = DrainRun(
 )
 
 
-def waiting_complaints() -> Any:
+def waiting_complaints() -> QuerySet[Complaint]:
     """Complaints submitted and not yet routed by the rules nor waiting for the dispatcher."""
     return Complaint.objects.filter(status=S.SUBMITTED, dispatch_since__isnull=True)
 
