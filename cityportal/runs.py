@@ -26,6 +26,7 @@ from dataclasses import dataclass
 from typing import Any, Protocol
 
 from django.core.cache import cache
+from django.db.models import QuerySet
 from django.utils.module_loading import import_string
 
 
@@ -74,6 +75,14 @@ class DrainRun:
                 self._queue()
         self._queue()
         return handled
+
+    def sweep(self, stuck: QuerySet[Any]) -> int:
+        """The minute sweep: queue a run, whatever the flag says, when rows have waited too
+        long (`stuck`: those waiting since before the cut-off). Returns how many."""
+        count = stuck.count()
+        if count:
+            self._queue()
+        return count
 
     def _queue(self) -> None:
         import_string(self.task).delay()

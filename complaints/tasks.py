@@ -33,7 +33,4 @@ def requeue_unrouted_complaints_task() -> int:
     """Every minute: a complaint still waiting for the rules a minute after submission lost its
     routing run (a worker died, the broker restarted); queue a run. Returns how many wait."""
     cutoff = timezone.now() - STUCK_AFTER
-    stuck = routing.waiting_complaints().filter(created_at__lt=cutoff).count()
-    if stuck:
-        route_waiting_complaints_task.delay()
-    return stuck
+    return routing.ROUTING_RUN.sweep(routing.waiting_complaints().filter(created_at__lt=cutoff))

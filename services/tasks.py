@@ -9,8 +9,7 @@ from django.utils import timezone
 
 # Celery autodiscovery imports only services.tasks: the other task modules are imported below.
 from services import offer_tasks, payment_tasks, upload_tasks  # noqa: F401
-from services.actions.decisions import decide_waiting_applications
-from services.models import Application
+from services.actions import decisions
 
 STUCK_AFTER = datetime.timedelta(minutes=1)
 
@@ -19,7 +18,7 @@ STUCK_AFTER = datetime.timedelta(minutes=1)
 def decide_waiting_applications_task() -> int:
     """Decide every application in `checking` by the rule set in force (seconds approval; one
     run serves many submissions: cityportal/runs.py); returns how many it decided."""
-    return decide_waiting_applications()
+    return decisions.decide_waiting_applications()
 
 
 @shared_task(acks_late=True)
@@ -27,9 +26,6 @@ def requeue_stuck_checks_task() -> int:
     """Every minute: an application still `checking` a minute after it got there lost its run
     (a worker died, the broker restarted); queue a run. Returns how many wait."""
     cutoff = timezone.now() - STUCK_AFTER
-    stuck = Application.objects.filter(
-        status=Application.Status.CHECKING, updated_at__lt=cutoff
-    ).count()
-    if stuck:
-        decide_waiting_applications_task.delay()
-    return stuck
+    return decisions.DECIDING_RUN.sweep(
+        decisions.waiting_applications().filter(updated_at__lt=cutoff)
+    )

@@ -97,12 +97,20 @@ def decide_application(*, application_id: int) -> Application | None:
     return _decide(lambda found: found.filter(pk=application_id))
 
 
+_WAITING = Q(status=S.CHECKING)
+
+
+def waiting_applications() -> QuerySet[Application]:
+    """Applications in `checking`: waiting for the rules to decide them."""
+    return Application.objects.filter(_WAITING)
+
+
 def decide_next_waiting_application(*, after: int = 0) -> Application | None:
     """Decide the longest-waiting application in `checking` above id `after` that no other run
     holds; None when none waits. Parallel runs share them (SKIP LOCKED), and each is decided
     once."""
     return _decide(
-        lambda found: found.filter(status=S.CHECKING, pk__gt=after).order_by("pk")[:1],
+        lambda found: found.filter(_WAITING, pk__gt=after).order_by("pk")[:1],
         skip_locked=True,
     )
 
