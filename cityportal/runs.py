@@ -2,12 +2,13 @@
 applications under load.
 
 A submission commits its row, then asks for a run (`request`): it sets a flag in the cache and
-queues the task only if the flag was not set already. A run handles the waiting rows one by
-one, each claimed with SKIP LOCKED, for as long as any is waiting; then it clears the flag and
-looks once more from the start. So a submission that found the flag set is seen by that last
-look, and one that comes after it queues a new run: no row is left waiting, and while a run is
-busy, the submissions meanwhile queue nothing. Until that last look, each claim starts after
-the last row the run handled, not over the index entries of the rows it already handled.
+queues the task only if the flag was not set already. A run handles the waiting rows in id
+order, one or a batch at a time, claimed with SKIP LOCKED, for as long as any is waiting; then
+it clears the flag and looks once more from the start. So a submission that found the flag set
+is seen by that last look, and one that comes after it queues a new run: no row is left
+waiting, and while a run is busy, the submissions meanwhile queue nothing. Until that last
+look, each claim starts after the last row the run handled, not over the index entries of the
+rows it already handled.
 Runs may overlap (SKIP LOCKED shares the rows between them): a run that finds a backlog queues
 a second one for another worker process.
 
@@ -21,7 +22,7 @@ seconds and the next submission queues a new run; each app's minute sweep queues
 rows left waiting longer than that.
 """
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any, Protocol
 
@@ -54,24 +55,26 @@ class DrainRun:
         if cache.add(self.key, 1, timeout=self.ttl):
             self._queue()
 
-    def drain(self, handle_next: Callable[[int], Row | None]) -> int:
+    def drain(self, handle_next: Callable[[int], Sequence[Row]]) -> int:
         """Call `handle_next(after)` until it finds nothing, clear the request and look once
-        more; at most `limit` rows, then a new run goes on. `handle_next` handles the first
-        waiting row whose id is above `after` and returns it, or None. Returns how many rows
-        the run handled."""
+        more; about `limit` rows at most, then a new run goes on. `handle_next` handles the
+        first waiting rows whose ids are above `after` (one, or a batch) and returns them in id
+        order, or nothing. Returns how many rows the run handled."""
         handled = after = 0
+        shared = False
         while handled < self.limit:
             done = handle_next(after)
-            if done is None:
+            if not done:
                 cache.delete(self.key)
                 # A row committed before the flag was cleared may have found it set, with an
                 # id below `after` (ids are taken before commit): look again from the start.
                 done = handle_next(0)
-                if done is None:
+                if not done:
                     return handled
-            handled += 1
-            after = done.pk
-            if handled == self.backlog:
+            handled += len(done)
+            after = done[-1].pk
+            if handled >= self.backlog and not shared:
+                shared = True
                 self._queue()
         self._queue()
         return handled

@@ -1,9 +1,11 @@
 """What the applicant is told, in their language: decisions, returns, offers. Each notice goes
 to the in-app inbox and the email/SMS senders (cityportal.notifications)."""
 
+from collections.abc import Sequence
+
 from django.utils.translation import gettext_lazy as _
 
-from cityportal.notifications.actions import notify
+from cityportal.notifications.actions import MessageFields, compose_message, notify, notify_many
 from identity.models import Person
 from services.models import Application, Offer
 
@@ -26,6 +28,24 @@ def _last_event_id(application: Application) -> int | None:
 
 
 def application_decided(application: Application, *, reasons: list[str]) -> None:
+    """Tell the applicant the outcome their application has just reached, and why."""
+    fields = _decided(application, reasons)
+    if fields is not None:
+        notify(**fields)
+
+
+def applications_decided(decided: Sequence[tuple[Application, list[str]]]) -> None:
+    """`application_decided` for a batch (a deciding run's), in one statement."""
+    notify_many(
+        [
+            compose_message(**fields)
+            for application, reasons in decided
+            if (fields := _decided(application, reasons)) is not None
+        ]
+    )
+
+
+def _decided(application: Application, reasons: list[str]) -> MessageFields | None:
     status = application.status
     if status == Application.Status.APPROVED:
         title = _("Approved: %(service)s (%(reference)s)")
@@ -46,8 +66,8 @@ def application_decided(application: Application, *, reasons: list[str]) -> None
         title = _("An officer is reviewing your application %(reference)s")
         body = _("Your application for %(service)s is with an officer. %(reasons)s")
     else:
-        return
-    notify(
+        return None
+    return MessageFields(
         person=_recipient(application),
         kind=f"application.{status}",
         title=title,

@@ -53,7 +53,12 @@ def route_next_waiting_complaint(*, after: int = 0) -> Complaint | None:
 
 def route_waiting_complaints() -> int:
     """One routing run (queue `routing`): every complaint waiting for the rules, oldest first."""
-    return ROUTING_RUN.drain(lambda after: route_next_waiting_complaint(after=after))
+
+    def route_next(after: int) -> list[Complaint]:
+        complaint = route_next_waiting_complaint(after=after)
+        return [] if complaint is None else [complaint]
+
+    return ROUTING_RUN.drain(route_next)
 
 
 def request_routing() -> None:

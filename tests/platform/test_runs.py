@@ -31,18 +31,16 @@ class _Row:
         self.pk = pk
 
 
-def _first_above(waiting: set[int], after: int) -> _Row | None:
-    """Handle the first waiting id above `after`, as a claim would."""
-    found = min((pk for pk in waiting if pk > after), default=None)
-    if found is None:
-        return None
-    waiting.discard(found)
-    return _Row(found)
+def _first_above(waiting: set[int], after: int, batch: int = 1) -> list[_Row]:
+    """Handle the first `batch` waiting ids above `after`, as a claim would."""
+    found = sorted(pk for pk in waiting if pk > after)[:batch]
+    waiting.difference_update(found)
+    return [_Row(pk) for pk in found]
 
 
-def _rows(*ids: int):
+def _rows(*ids: int, batch: int = 1):
     waiting = set(ids)
-    return waiting, lambda after: _first_above(waiting, after)
+    return waiting, lambda after: _first_above(waiting, after, batch)
 
 
 def test_requests_while_one_is_pending_queue_one_run():
@@ -67,10 +65,10 @@ def test_after_clearing_the_request_a_run_looks_again_from_the_start():
     calls: list[int] = []
     waiting = {5}
 
-    def handle_next(after: int) -> _Row | None:
+    def handle_next(after: int) -> list[_Row]:
         calls.append(after)
         found = _first_above(waiting, after)
-        if found is None and after == 5:
+        if not found and after == 5:
             waiting.add(3)  # committed meanwhile, with an id taken before the run's last claim
         return found
 
@@ -87,3 +85,24 @@ def test_a_backlog_queues_a_second_run_and_the_limit_a_next_one():
 
     assert TASK.queued == 2  # one after the third row, one at the limit
     assert waiting == {6, 7, 8}  # for the runs queued
+
+
+def test_a_run_of_batches_counts_rows_and_shares_a_backlog_once():
+    waiting, handle_next = _rows(*range(1, 12), batch=2)
+
+    assert RUN.drain(handle_next) == 6  # the limit (5) is checked between batches
+
+    assert TASK.queued == 2  # one when the third row was handled, one at the limit
+    assert waiting == {7, 8, 9, 10, 11}
+
+
+def test_a_short_batch_is_not_the_end_of_a_run_but_an_empty_claim_is():
+    RUN.request()
+    waiting, handle_next = _rows(1, 2, 5, batch=2)
+
+    assert RUN.drain(handle_next) == 3
+
+    assert not waiting
+    assert TASK.queued == 2  # the request, and the second run at the backlog of three
+    RUN.request()
+    assert TASK.queued == 3  # the run cleared the request

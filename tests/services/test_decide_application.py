@@ -129,12 +129,16 @@ def test_the_next_decision_follows_a_newly_published_rule_set(rule_set):
     assert [c["code"] for c in record.checks] == ["newer-adult"]
 
 
-def test_a_decision_reads_the_application_and_the_rule_set_in_force_in_one_statement(rule_set):
+def test_a_decision_locks_the_application_then_reads_it_with_the_rule_set_in_force(rule_set):
     person = PersonFactory.create()
     decide_application(application_id=_checking(rule_set.service, person, {"children": 1}).pk)
     application = _checking(rule_set.service, person, {"children": 1})
     with CaptureQueriesContext(connection) as queries:
         decide_application(application_id=application.pk)
-    reading_rule_sets = [q["sql"] for q in queries if '"services_ruleset"' in q["sql"]]
-    assert len(reading_rule_sets) == 1
-    assert "FOR UPDATE" in reading_rule_sets[0]
+    statements = [q["sql"] for q in queries]
+    locking = [sql for sql in statements if "FOR UPDATE" in sql]
+    reading_rule_sets = [sql for sql in statements if '"services_ruleset"' in sql]
+    assert len(locking) == 1
+    assert "JOIN" not in locking[0]  # the application's id alone
+    assert len(reading_rule_sets) == 1  # with the application, its service and applicant
+    assert '"services_service"' in reading_rule_sets[0]
