@@ -1,6 +1,11 @@
+from importlib import import_module
 from typing import Any
 
 from allauth.headless.contrib.rest_framework.authentication import XSessionTokenAuthentication
+from allauth.headless.tokens.strategies.sessions import SessionTokenStrategy
+from django.conf import settings
+from django.contrib.auth import SESSION_KEY
+from django.contrib.sessions.backends.base import SessionBase
 from django.utils.translation import gettext_lazy as _
 from rest_framework.exceptions import AuthenticationFailed
 from rest_framework.request import Request
@@ -26,3 +31,18 @@ class SessionTokenAuthentication(XSessionTokenAuthentication):
 
     def authenticate_header(self, request: Request) -> str:
         return 'X-Session-Token realm="api"'
+
+
+class SessionTokens(SessionTokenStrategy):
+    """allauth's session tokens (HEADLESS_TOKEN_STRATEGY), with the session read once per
+    request: allauth's plain strategy first asks the store whether the session exists, then
+    loads it, two cache round trips on every signed-in request. Loading alone tells the same
+    thing, as allauth's own JWT strategy relies on: a missing or expired session clears its
+    key."""
+
+    def lookup_session(self, session_token: str) -> SessionBase | None:
+        session: SessionBase = import_module(settings.SESSION_ENGINE).SessionStore(
+            session_key=session_token
+        )
+        session.get(SESSION_KEY)  # loads it
+        return session if session.session_key else None

@@ -143,6 +143,7 @@ AUTH_PASSWORD_VALIDATORS = [
 ]
 HEADLESS_ONLY = False
 HEADLESS_CLIENTS = ("app", "browser")
+HEADLESS_TOKEN_STRATEGY = "cityportal.api.authentication.SessionTokens"
 
 # --- internationalisation ---------------------------------------------------------------------
 

@@ -143,7 +143,10 @@ def clear_cache() -> None:
 # Submitting -----------------------------------------------------------------------------------
 
 
-@transaction.atomic
+# Without a savepoint: every caller lets a refusal roll back the whole transaction (the API's
+# with its idempotency key, a bundle with its other applications), so one would cost two round
+# trips on the hot path for nothing.
+@transaction.atomic(savepoint=False)
 def submit_application(
     *,
     service: Service,
