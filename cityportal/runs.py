@@ -55,16 +55,19 @@ class DrainRun:
         if cache.add(self.key, 1, timeout=self.ttl):
             self._queue()
 
-    def drain(self, handle_next: Callable[[int], Sequence[Row]]) -> int:
+    def drain(self, handle_next: Callable[[int], Sequence[Row]], *, batch: int = 1) -> int:
         """Call `handle_next(after)` until it finds nothing, clear the request and look once
         more; about `limit` rows at most, then a new run goes on. `handle_next` handles the
-        first waiting rows whose ids are above `after` (one, or a batch) and returns them in id
-        order, or nothing. Returns how many rows the run handled."""
+        first waiting rows whose ids are above `after`, up to `batch` of them, and returns them
+        in id order. A claim that found fewer than `batch` found all there was to take, so the
+        run clears the request at once, without a claim that would find nothing. Returns how
+        many rows the run handled."""
         handled = after = 0
         shared = False
         while handled < self.limit:
             done = handle_next(after)
-            if not done:
+            if len(done) < batch:
+                handled += len(done)
                 cache.delete(self.key)
                 # A row committed before the flag was cleared may have found it set, with an
                 # id below `after` (ids are taken before commit): look again from the start.

@@ -143,7 +143,7 @@ AUTH_PASSWORD_VALIDATORS = [
 ]
 HEADLESS_ONLY = False
 HEADLESS_CLIENTS = ("app", "browser")
-HEADLESS_TOKEN_STRATEGY = "cityportal.api.authentication.SessionTokens"
+HEADLESS_TOKEN_STRATEGY = "cityportal.api.authentication.SessionTokens"  # noqa: S105 - a class
 
 # --- internationalisation ---------------------------------------------------------------------
 

@@ -106,3 +106,19 @@ def test_a_short_batch_is_not_the_end_of_a_run_but_an_empty_claim_is():
     assert TASK.queued == 2  # the request, and the second run at the backlog of three
     RUN.request()
     assert TASK.queued == 3  # the run cleared the request
+
+
+def test_a_short_batch_clears_the_request_without_a_claim_that_finds_nothing():
+    calls: list[int] = []
+    waiting = {4, 9}
+
+    def handle_next(after: int) -> list[_Row]:
+        calls.append(after)
+        return _first_above(waiting, after, batch=3)
+
+    RUN.request()
+    assert RUN.drain(handle_next, batch=3) == 2
+
+    assert calls == [0, 0]  # the batch, then the look from the start after clearing
+    RUN.request()
+    assert TASK.queued == 2

@@ -103,11 +103,26 @@ def test_a_run_that_sees_a_backlog_queues_a_second(service, monkeypatch):
     run = dataclasses.replace(decisions.DECIDING_RUN, backlog=2)
     monkeypatch.setattr(decisions, "DECIDING_RUN", run)
     monkeypatch.setattr(type(run), "_queue", lambda self: queued.append(self.task))
+    waiting = _checking(service, decisions.DECIDING_BATCH + 3)
+
+    assert decisions.decide_waiting_applications() == len(waiting)
+
+    assert queued == [run.task]  # once, after the first (full) batch
+    assert _statuses(waiting) == [S.APPROVED] * len(waiting)
+
+
+def test_a_run_that_took_every_waiting_application_in_one_batch_queues_no_second(
+    service, monkeypatch
+):
+    queued = []
+    run = dataclasses.replace(decisions.DECIDING_RUN, backlog=2)
+    monkeypatch.setattr(decisions, "DECIDING_RUN", run)
+    monkeypatch.setattr(type(run), "_queue", lambda self: queued.append(self.task))
     waiting = _checking(service, 3)
 
     assert decisions.decide_waiting_applications() == 3
 
-    assert queued == [run.task]  # once, after the second
+    assert queued == []  # nothing was left for a second run to share
     assert _statuses(waiting) == [S.APPROVED] * 3
 
 
