@@ -284,6 +284,47 @@ class ApplicationOutput(serializers.Serializer):
             return permissions.staff_actions(application)
         return permissions.applicant_actions(application)
 
+    def to_representation(self, application: Application) -> dict[str, Any]:
+        """The fields declared above, rendered directly: DRF would build (deep-copy) some
+        thirty field objects for each application, a tenth of the CPU of applying and most of
+        a list page's. A test pins this equal to DRF's rendering of the same fields."""
+        service, bill = application.service, application.bill
+        return {
+            "id": str(application.public_id),
+            "reference": application.reference,
+            "service": {
+                "code": service.code,
+                "name": str(service.name),
+                "jurisdiction": service.jurisdiction.code,
+            },
+            "party": self.get_party(application),
+            "status": application.status,
+            "round": application.round,
+            "fee": None
+            if bill is None
+            else {
+                "id": str(bill.public_id),
+                "number": bill.number,
+                "amount_minor": bill.total_minor,
+                "paid_minor": bill.paid_minor,
+                "currency": bill.currency,
+                "status": bill.status,
+                "due_date": bill.due_date.isoformat(),
+            },
+            "submitted_at": _moment(application.submitted_at),
+            "decided_at": _moment(application.decided_at),
+            "created_at": _moment(application.created_at),
+            "updated_at": _moment(application.updated_at),
+            "allowed_actions": self.get_allowed_actions(application),
+        }
+
+
+_MOMENT = serializers.DateTimeField()
+
+
+def _moment(value: Any) -> Any:
+    return None if value is None else _MOMENT.to_representation(value)
+
 
 class ApplicationEventOutput(serializers.Serializer):
     locals()["from"] = serializers.CharField(
@@ -336,6 +377,9 @@ class ApplicationEvidenceOutput(serializers.Serializer):
 
 
 class ApplicationDetailOutput(ApplicationOutput):
+    # One application at a time: every field rendered the declared way.
+    to_representation = serializers.Serializer.to_representation  # type: ignore[assignment]
+
     data = serializers.DictField()  # type: ignore[assignment]
     prefilled = serializers.DictField(
         help_text="Fields filled from what government knows: {field: {value, source, attribute}}."
