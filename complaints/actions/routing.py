@@ -1,12 +1,15 @@
 """Routing: the system sends a submitted complaint to an agency by the jurisdiction's rules,
 or to the dispatch queue; the dispatcher routes what the rules could not."""
 
+import logging
+from collections.abc import Callable
 from typing import Any
 
 from django.db import transaction
 from django.db.models import QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 
 from cityportal.runs import DrainRun
 from complaints.actions.transitions import add_note, lock_complaint, transition
@@ -17,6 +20,7 @@ from complaints.permissions import agency_serves
 from complaints.routing import routing_table
 from identity.models import Agency
 
+logger = logging.getLogger(__name__)
 S = Complaint.Status
 A = ComplaintEvent.ActorKind
 
@@ -40,25 +44,51 @@ def route_complaint(*, complaint_id: int) -> Complaint | None:
     return _apply_rules(complaint)
 
 
+ROUTING_BATCH = 20
+"""Complaints a routing run claims and routes in one transaction."""
+
+
+def route_next_waiting_complaints(*, after: int = 0, batch: int = ROUTING_BATCH) -> list[Complaint]:
+    """Route the longest-waiting complaints above id `after` that no other run holds, up to
+    `batch` of them, oldest first; none when none waits. Parallel runs share them (SKIP
+    LOCKED), and each is routed once.
+
+    When routing the batch fails, its complaints are routed one at a time, and one that fails
+    again goes to the dispatcher with the error logged: it holds back no other."""
+    try:
+        return _route_claimed(lambda waiting: waiting.filter(pk__gt=after)[:batch])
+    except Exception:
+        logger.exception("Routing complaints above %s failed; routing them one by one", after)
+    routed: list[Complaint] = []
+    ids = waiting_complaints().filter(pk__gt=after).order_by("pk").values_list("pk", flat=True)
+    for pk in ids[:batch]:
+        one = lambda waiting, pk=pk: waiting.filter(pk=pk)  # noqa: E731
+        try:
+            routed += _route_claimed(one)
+        except Exception:
+            logger.exception("Routing complaint %s failed; it goes to the dispatcher", pk)
+            routed += _route_claimed(one, by_rules=False)
+    return routed
+
+
 @transaction.atomic
-def route_next_waiting_complaint(*, after: int = 0) -> Complaint | None:
-    """Route the longest-waiting complaint above id `after` that no other run holds; None
-    when none waits. Parallel runs share the waiting complaints (SKIP LOCKED), and each is
-    routed once."""
+def _route_claimed(
+    pick: Callable[[QuerySet[Complaint]], QuerySet[Complaint]], *, by_rules: bool = True
+) -> list[Complaint]:
     # The category and the jurisdiction come from the routing table, not from a join.
-    waiting = waiting_complaints().filter(pk__gt=after).select_for_update(skip_locked=True)
-    complaint = next(iter(waiting.order_by("pk")[:1]), None)
-    return None if complaint is None else _apply_rules(complaint)
+    waiting = waiting_complaints().select_for_update(skip_locked=True).order_by("pk")
+    return [
+        _apply_rules(complaint) if by_rules else _to_dispatcher(complaint, _ROUTING_FAILED)
+        for complaint in pick(waiting)
+    ]
 
 
 def route_waiting_complaints() -> int:
     """One routing run (queue `routing`): every complaint waiting for the rules, oldest first."""
-
-    def route_next(after: int) -> list[Complaint]:
-        complaint = route_next_waiting_complaint(after=after)
-        return [] if complaint is None else [complaint]
-
-    return ROUTING_RUN.drain(route_next)
+    return ROUTING_RUN.drain(
+        lambda after: route_next_waiting_complaints(after=after, batch=ROUTING_BATCH),
+        batch=ROUTING_BATCH,
+    )
 
 
 def request_routing() -> None:
@@ -89,13 +119,18 @@ def _apply_rules(complaint: Complaint) -> Complaint:
         note = _("Routed to the category's agency (no routing rule applied).")
         return _route(complaint, agency_id=default_id, rule_id=None, note=note,
                       actor_kind=A.SYSTEM)  # fmt: skip
-    now = timezone.now()
-    complaint.dispatch_since = now
+    return _to_dispatcher(complaint, _NO_RULE)
+
+
+_NO_RULE = gettext_noop("No routing rule applies; waiting for the dispatcher.")
+_ROUTING_FAILED = gettext_noop("Automatic routing failed; waiting for the dispatcher.")
+
+
+def _to_dispatcher(complaint: Complaint, why: str) -> Complaint:
+    """Into the jurisdiction's dispatch queue, with an internal note saying why."""
+    complaint.dispatch_since = timezone.now()
     complaint.save(update_fields=["dispatch_since"])
-    add_note(
-        complaint, actor_kind=A.SYSTEM, is_public=False,
-        note=_("No routing rule applies; waiting for the dispatcher."),
-    )  # fmt: skip
+    add_note(complaint, actor_kind=A.SYSTEM, is_public=False, note=_(why))
     return complaint
 
 

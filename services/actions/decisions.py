@@ -163,7 +163,8 @@ def decide_next_waiting_applications(
 def decide_waiting_applications() -> int:
     """One deciding run (queue `approvals`): every application in `checking`, oldest first."""
     return DECIDING_RUN.drain(
-        lambda after: decide_next_waiting_applications(after=after), batch=DECIDING_BATCH
+        lambda after: decide_next_waiting_applications(after=after, batch=DECIDING_BATCH),
+        batch=DECIDING_BATCH,
     )
 
 

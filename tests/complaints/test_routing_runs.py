@@ -7,6 +7,8 @@ import datetime
 
 import pytest
 from django.core.cache import cache
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from complaints.actions import routing
@@ -93,6 +95,7 @@ def test_a_submission_while_a_run_is_on_its_way_queues_no_other(
 
 def test_a_run_stops_at_its_limit_and_asks_for_the_next(category, monkeypatch):
     monkeypatch.setattr(routing, "ROUTING_RUN", dataclasses.replace(routing.ROUTING_RUN, limit=2))
+    monkeypatch.setattr(routing, "ROUTING_BATCH", 2)
     complaints = _waiting(category, 5)
 
     # the first run routes two and queues the next (run at once here), which queues the third
@@ -121,8 +124,50 @@ def test_parallel_runs_share_the_waiting_complaints(category):
     held, other = _waiting(category, 2)
     with locked_elsewhere(held):
         # this run does not wait for the held complaint: it takes the next one
-        taken = routing.route_next_waiting_complaint()
-        assert taken is not None
-        assert taken.pk == other.pk
-        assert routing.route_next_waiting_complaint() is None
+        taken = routing.route_next_waiting_complaints()
+        assert [complaint.pk for complaint in taken] == [other.pk]
+        assert routing.route_next_waiting_complaints() == []
     assert _statuses([held, other]) == [S.SUBMITTED, S.ROUTED]
+
+
+def test_a_batch_is_routed_in_one_transaction_with_one_claim(category):
+    _waiting(category, 1)
+    routing.route_waiting_complaints()  # the routing table in memory
+
+    def statements_to_route(count: int) -> list[str]:
+        complaints = _waiting(category, count)
+        with CaptureQueriesContext(connection) as queries:
+            routed = routing.route_next_waiting_complaints()
+        assert [complaint.pk for complaint in routed] == [complaint.pk for complaint in complaints]
+        assert _statuses(complaints) == [S.ROUTED] * count
+        return [query["sql"] for query in queries]
+
+    one, three = statements_to_route(1), statements_to_route(3)
+
+    claims = [sql for sql in three if "FOR UPDATE" in sql]
+    assert len(claims) == 1
+    assert len(three) - len(one) == 2 * (len(one) - 3)  # each more adds its own writes only
+
+
+def test_a_complaint_whose_routing_fails_goes_to_the_dispatcher_and_holds_back_no_other(
+    category, monkeypatch, caplog
+):
+    first, broken, last = _waiting(category, 3)
+    apply_rules = routing._apply_rules
+
+    def failing_on_the_broken_one(complaint):
+        if complaint.pk == broken.pk:
+            raise RuntimeError("a fault in the rules")
+        return apply_rules(complaint)
+
+    monkeypatch.setattr(routing, "_apply_rules", failing_on_the_broken_one)
+
+    assert routing.route_waiting_complaints() == 3
+
+    assert _statuses([first, broken, last]) == [S.ROUTED, S.SUBMITTED, S.ROUTED]
+    at_dispatcher = Complaint.objects.get(pk=broken.pk)
+    assert at_dispatcher.dispatch_since is not None
+    assert at_dispatcher.events.filter(
+        note="Automatic routing failed; waiting for the dispatcher."
+    ).exists()
+    assert f"Routing complaint {broken.pk} failed" in caplog.text
