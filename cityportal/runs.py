@@ -17,15 +17,23 @@ pool's pipe, the broker's acknowledgement), and the web a publish. Under load th
 runs, so the cost per row falls as the load rises instead of a backlog growing; at low load
 each submission still gets its own run at once.
 
+A run that has taken everything waiting lingers a moment (DRAIN_RUN_LINGER_SECONDS) before it
+clears the flag, looking again every `poll` seconds: under a steady load the next submissions
+arrive meanwhile, find the flag set and are handled by the same run, so neither they (a
+publish) nor the worker (a Celery message) pay for a new run. A run stops after `max_seconds`
+or `limit` rows and queues its successor, so that no run holds a worker process for long.
+
 If a run is lost (a worker killed between queueing and starting), the flag expires after `ttl`
 seconds and the next submission queues a new run; each app's minute sweep queues a run for
 rows left waiting longer than that.
 """
 
+import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any, Protocol
 
+from django.conf import settings
 from django.core.cache import cache
 from django.db.models import QuerySet
 from django.utils.module_loading import import_string
@@ -47,8 +55,14 @@ class DrainRun:
     """Rows per run at most; a run that reaches it asks for the next run and stops, so no run
     outlasts the task time limit under a steady flood."""
     backlog: int = 10
-    """A run that has handled this many queues a second run, so that a free worker process
-    shares the backlog; below it, one run is cheaper than two."""
+    """A run that has handled this many, and whose last claim came back full (more wait),
+    queues a second run, so that a free worker process shares the backlog; below it, one run
+    is cheaper than two."""
+    max_seconds: float = 5.0
+    """How long a run goes on at most before it hands over to its successor (well inside the
+    task time limit, and short enough not to hold a worker process from other queues)."""
+    poll: float = 0.025
+    """While lingering, how often the run looks for new rows."""
 
     def request(self) -> None:
         """Ask for a run unless one is on its way or busy (call after commit)."""
@@ -56,29 +70,38 @@ class DrainRun:
             self._queue()
 
     def drain(self, handle_next: Callable[[int], Sequence[Row]], *, batch: int = 1) -> int:
-        """Call `handle_next(after)` until it finds nothing, clear the request and look once
-        more; about `limit` rows at most, then a new run goes on. `handle_next` handles the
-        first waiting rows whose ids are above `after`, up to `batch` of them, and returns them
-        in id order. A claim that found fewer than `batch` found all there was to take, so the
-        run clears the request at once, without a claim that would find nothing. Returns how
-        many rows the run handled."""
+        """Call `handle_next(after)` until it finds nothing for DRAIN_RUN_LINGER_SECONDS, clear
+        the request and look once more; about `limit` rows or `max_seconds` at most, then a
+        new run goes on. `handle_next` handles the first waiting rows whose ids are above
+        `after`, up to `batch` of them, and returns them in id order. A claim that found fewer
+        than `batch` found all there was to take. Returns how many rows the run handled."""
+        linger = settings.DRAIN_RUN_LINGER_SECONDS
         handled = after = 0
         shared = False
-        while handled < self.limit:
+        started = idle_since = time.monotonic()
+        while handled < self.limit and time.monotonic() - started < self.max_seconds:
             done = handle_next(after)
-            if len(done) < batch:
-                handled += len(done)
-                cache.delete(self.key)
-                # A row committed before the flag was cleared may have found it set, with an
-                # id below `after` (ids are taken before commit): look again from the start.
-                done = handle_next(0)
-                if not done:
-                    return handled
+            handled += len(done)
+            if done:
+                after = done[-1].pk
+                idle_since = time.monotonic()
+            if len(done) == batch:  # more may wait
+                if handled >= self.backlog and not shared:
+                    shared = True
+                    self._queue()
+                continue
+            if time.monotonic() - idle_since < linger:
+                time.sleep(self.poll)
+                continue
+            cache.delete(self.key)
+            # A row committed before the flag was cleared may have found it set, with an id
+            # below `after` (ids are taken before commit): look again from the start.
+            done = handle_next(0)
+            if not done:
+                return handled
             handled += len(done)
             after = done[-1].pk
-            if handled >= self.backlog and not shared:
-                shared = True
-                self._queue()
+            idle_since = time.monotonic()
         self._queue()
         return handled
 

@@ -372,6 +372,10 @@ CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 # redelivered when a worker dies mid-task.
 CELERY_TASK_ACKS_LATE = True
 CELERY_TASK_REJECT_ON_WORKER_LOST = True
+# How long a routing or deciding run waits for more rows, once it has taken all there were,
+# before it ends (cityportal/runs.py): under load, the next submissions join the run instead of
+# queueing a new one.
+DRAIN_RUN_LINGER_SECONDS = env.float("DRAIN_RUN_LINGER_SECONDS", default=0.25)
 CELERY_TASK_SOFT_TIME_LIMIT = 60
 CELERY_TASK_TIME_LIMIT = 120
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True

@@ -57,3 +57,5 @@ STATIC_ROOT = None
 # (tests/complaints/test_routing.py).
 COMPLAINTS_CATALOGUE_RECHECK_SECONDS = 0.0
 SERVICES_CATALOGUE_RECHECK_SECONDS = 0.0
+# Runs end as soon as nothing waits: eager tasks would otherwise linger in every test.
+DRAIN_RUN_LINGER_SECONDS = 0.0

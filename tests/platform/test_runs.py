@@ -1,5 +1,7 @@
 """DrainRun (cityportal/runs.py): one queued run for many commits, and no row left waiting."""
 
+import dataclasses
+
 import pytest
 from django.core.cache import cache
 
@@ -90,22 +92,22 @@ def test_a_backlog_queues_a_second_run_and_the_limit_a_next_one():
 def test_a_run_of_batches_counts_rows_and_shares_a_backlog_once():
     waiting, handle_next = _rows(*range(1, 12), batch=2)
 
-    assert RUN.drain(handle_next) == 6  # the limit (5) is checked between batches
+    assert RUN.drain(handle_next, batch=2) == 6  # the limit (5) is checked between batches
 
-    assert TASK.queued == 2  # one when the third row was handled, one at the limit
+    assert TASK.queued == 2  # one when a full claim brought it to three rows, one at the limit
     assert waiting == {7, 8, 9, 10, 11}
 
 
-def test_a_short_batch_is_not_the_end_of_a_run_but_an_empty_claim_is():
+def test_a_short_batch_ends_a_run_that_finds_nothing_more():
     RUN.request()
     waiting, handle_next = _rows(1, 2, 5, batch=2)
 
-    assert RUN.drain(handle_next) == 3
+    assert RUN.drain(handle_next, batch=2) == 3
 
     assert not waiting
-    assert TASK.queued == 2  # the request, and the second run at the backlog of three
+    assert TASK.queued == 1  # the request only: the short claim left nothing to share
     RUN.request()
-    assert TASK.queued == 3  # the run cleared the request
+    assert TASK.queued == 2  # the run cleared the request
 
 
 def test_a_short_batch_clears_the_request_without_a_claim_that_finds_nothing():
@@ -122,3 +124,38 @@ def test_a_short_batch_clears_the_request_without_a_claim_that_finds_nothing():
     assert calls == [0, 0]  # the batch, then the look from the start after clearing
     RUN.request()
     assert TASK.queued == 2
+
+
+def test_a_lingering_run_takes_rows_that_arrive_meanwhile_without_a_new_request(settings):
+    settings.DRAIN_RUN_LINGER_SECONDS = 0.5
+    RUN.request()
+    waiting = {1}
+    calls: list[int] = []
+
+    def handle_next(after: int) -> list[_Row]:
+        calls.append(after)
+        if len(calls) == 3:
+            waiting.add(2)  # submitted while the run lingers: it finds the request set
+            assert cache.get(RUN.key) is not None
+        return _first_above(waiting, after, batch=5)
+
+    assert RUN.drain(handle_next, batch=5) == 2
+
+    assert calls[:4] == [0, 1, 1, 2]  # the same run took it at its next look
+    assert calls[-1] == 0  # and, having waited for more, cleared the request and looked again
+    assert TASK.queued == 1
+    assert cache.get(RUN.key) is None
+
+
+def test_a_run_under_a_trickle_hands_over_after_its_time(settings):
+    settings.DRAIN_RUN_LINGER_SECONDS = 10.0
+    brief = dataclasses.replace(RUN, max_seconds=0.1, poll=0.01)
+    arrivals = iter(range(1, 10_000))
+
+    def one_new_row_each_time(after: int) -> list[_Row]:
+        return [_Row(next(arrivals))]
+
+    handled = brief.drain(one_new_row_each_time, batch=5)
+
+    assert 0 < handled < 100
+    assert TASK.queued == 1  # its successor; the request stays set for it
