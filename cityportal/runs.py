@@ -28,19 +28,26 @@ seconds and the next submission queues a new run; each app's minute sweep queues
 rows left waiting longer than that.
 """
 
+import logging
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from typing import Any, Protocol
+from typing import Any, Protocol, TypeVar
 
 from django.conf import settings
 from django.core.cache import cache
 from django.db.models import QuerySet
 from django.utils.module_loading import import_string
 
+logger = logging.getLogger(__name__)
+
 
 class Row(Protocol):
     pk: Any
+
+
+R = TypeVar("R", bound=Row)
+Pick = Callable[[QuerySet[Any]], QuerySet[Any]]
 
 
 @dataclass(frozen=True)
@@ -115,3 +122,35 @@ class DrainRun:
 
     def _queue(self) -> None:
         import_string(self.task).delay()
+
+
+def handle_batch(
+    handle: Callable[[Pick, bool], list[R]],
+    waiting: QuerySet[Any],
+    *,
+    after: int,
+    batch: int,
+    noun: str,
+) -> list[R]:
+    """A run's claim: the first `batch` waiting rows above id `after`, handled in one go by
+    `handle(pick, True)`, where `pick` narrows the caller's locking queryset to them. If that
+    fails, the rows of `waiting` are handled one at a time, and one that fails again by the
+    caller's fallback, `handle(pick, False)` (a person takes it over), each failure logged: a
+    fault in one row holds back no other. Returns the rows handled."""
+    try:
+        return handle(lambda rows: rows.filter(pk__gt=after).order_by("pk")[:batch], True)
+    except Exception:
+        logger.exception("Handling a batch of %ss above id %s failed; one by one now", noun, after)
+    handled: list[R] = []
+    for pk in waiting.filter(pk__gt=after).order_by("pk").values_list("pk", flat=True)[:batch]:
+        one = _only(pk)
+        try:
+            handled += handle(one, True)
+        except Exception:
+            logger.exception("Handling %s %s failed; it goes to a person", noun, pk)
+            handled += handle(one, False)
+    return handled
+
+
+def _only(pk: int) -> Pick:
+    return lambda rows: rows.filter(pk=pk)

@@ -11,7 +11,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
 
-from cityportal.runs import DrainRun
+from cityportal.runs import DrainRun, handle_batch
 from complaints.actions.transitions import add_note, lock_complaint, transition
 from complaints.deadlines import first_contact_due, resolution_due
 from complaints.errors import InvalidComplaint
@@ -54,21 +54,14 @@ def route_next_waiting_complaints(*, after: int = 0, batch: int = ROUTING_BATCH)
     LOCKED), and each is routed once.
 
     When routing the batch fails, its complaints are routed one at a time, and one that fails
-    again goes to the dispatcher with the error logged: it holds back no other."""
-    try:
-        return _route_claimed(lambda waiting: waiting.filter(pk__gt=after)[:batch])
-    except Exception:
-        logger.exception("Routing complaints above %s failed; routing them one by one", after)
-    routed: list[Complaint] = []
-    ids = waiting_complaints().filter(pk__gt=after).order_by("pk").values_list("pk", flat=True)
-    for pk in ids[:batch]:
-        one = lambda waiting, pk=pk: waiting.filter(pk=pk)  # noqa: E731
-        try:
-            routed += _route_claimed(one)
-        except Exception:
-            logger.exception("Routing complaint %s failed; it goes to the dispatcher", pk)
-            routed += _route_claimed(one, by_rules=False)
-    return routed
+    again goes to the dispatcher (cityportal.runs.handle_batch)."""
+    return handle_batch(
+        lambda pick, by_rules: _route_claimed(pick, by_rules=by_rules),
+        waiting_complaints(),
+        after=after,
+        batch=batch,
+        noun="complaint",
+    )
 
 
 @transaction.atomic
@@ -76,7 +69,7 @@ def _route_claimed(
     pick: Callable[[QuerySet[Complaint]], QuerySet[Complaint]], *, by_rules: bool = True
 ) -> list[Complaint]:
     # The category and the jurisdiction come from the routing table, not from a join.
-    waiting = waiting_complaints().select_for_update(skip_locked=True).order_by("pk")
+    waiting = waiting_complaints().select_for_update(skip_locked=True)
     return [
         _apply_rules(complaint) if by_rules else _to_dispatcher(complaint, _ROUTING_FAILED)
         for complaint in pick(waiting)

@@ -13,7 +13,7 @@ from django.db.models import OuterRef, Q, QuerySet, Subquery
 from django.utils import timezone
 from django.utils.translation import gettext, gettext_noop, override
 
-from cityportal.runs import DrainRun
+from cityportal.runs import DrainRun, handle_batch
 from identity.actions.credentials import issue_credential_on_decision
 from identity.models import Credential
 from services import notices, rules
@@ -135,29 +135,16 @@ def decide_next_waiting_applications(
     them (SKIP LOCKED), and each is decided once.
 
     When deciding the batch fails, its applications are decided one at a time, and one whose
-    decision fails again goes to an officer with the error logged: it holds back no other."""
-
-    def first_waiting(count: int) -> Callable[[QuerySet[Application]], QuerySet[Application]]:
-        return lambda found: found.filter(_WAITING, pk__gt=after).order_by("pk")[:count]
-
-    try:
-        return _decide(first_waiting(batch), skip_locked=True)
-    except Exception:
-        logger.exception("Deciding applications above %s failed; deciding them one by one", after)
-    decided: list[Application] = []
-    for pk in (
-        waiting_applications()
-        .filter(pk__gt=after)
-        .order_by("pk")
-        .values_list("pk", flat=True)[:batch]
-    ):
-        one = lambda found, pk=pk: found.filter(_WAITING, pk=pk)  # noqa: E731
-        try:
-            decided += _decide(one, skip_locked=True)
-        except Exception:
-            logger.exception("Deciding application %s failed; it goes to an officer", pk)
-            decided += _decide(one, skip_locked=True, by_rules=False)
-    return decided
+    decision fails again goes to an officer (cityportal.runs.handle_batch)."""
+    return handle_batch(
+        lambda pick, by_rules: _decide(
+            lambda found: pick(found.filter(_WAITING)), skip_locked=True, by_rules=by_rules
+        ),
+        waiting_applications(),
+        after=after,
+        batch=batch,
+        noun="application",
+    )
 
 
 def decide_waiting_applications() -> int:

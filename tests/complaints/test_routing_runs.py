@@ -170,4 +170,4 @@ def test_a_complaint_whose_routing_fails_goes_to_the_dispatcher_and_holds_back_n
     assert at_dispatcher.events.filter(
         note="Automatic routing failed; waiting for the dispatcher."
     ).exists()
-    assert f"Routing complaint {broken.pk} failed" in caplog.text
+    assert f"Handling complaint {broken.pk} failed" in caplog.text

@@ -224,5 +224,5 @@ def test_an_application_whose_decision_fails_goes_to_an_officer_and_holds_back_n
     assert record.outcome == "manual_review"
     assert record.checks == []
     assert record.reasons == ["The automatic check could not be completed; an officer will decide."]
-    assert f"Deciding application {broken.pk} failed" in caplog.text
+    assert f"Handling application {broken.pk} failed" in caplog.text
     assert Application.objects.get(pk=broken.pk).deadline is not None
