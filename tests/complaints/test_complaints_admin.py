@@ -9,10 +9,11 @@ from typing import Any
 from urllib.parse import urlencode
 
 import pytest
+from django.contrib.admin.templatetags.admin_list import items_for_result
 from django.db import connection
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from complaints.actions import handling
 from complaints.models import Complaint, ComplaintEvent, Escalation, Photo
@@ -25,7 +26,7 @@ from tests.complaints.handling_support import (
     waiting_for_dispatch,
 )
 from tests.conftest import sign_in_to_admin
-from tests.factories import AgencyFactory
+from tests.factories import AgencyFactory, DistrictFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -144,6 +145,57 @@ def test_the_queue_never_counts_the_whole_table(browser, agency):
     counts = [q["sql"] for q in queries if "COUNT(" in q["sql"].upper()]
     assert counts, "the paginator counts the page range"
     assert all("LIMIT 10000" in sql for sql in counts if "complaints_complaint" in sql)
+
+
+def djangos_rows(response: Any, language: str) -> list[str]:
+    """The page's rows as Django's own `items_for_result` writes them."""
+    changelist = response.context["cl"]
+    with translation.override(language):
+        return [
+            f"<tr>{''.join(items_for_result(changelist, row, None))}</tr>"
+            for row in changelist.result_list
+        ]
+
+
+@pytest.mark.parametrize("language", ["en", "th", "zh-hans"])
+def test_the_queues_rows_are_written_as_django_writes_them(browser, agency, language):
+    # given: names to escape and translate (none in Chinese: English is the fallback), an
+    # overdue complaint, one waiting for the reporter, one with no district
+    category = category_of(agency, name='Potholes & "ruts" <deep>', name_th="หลุมบนถนน")
+    district = DistrictFactory.create(
+        jurisdiction=agency.jurisdiction, name="Old <Town>", name_th="เมืองเก่า"
+    )
+    overdue = due_in(complaint_of(agency, category=category), -3)
+    paused = due_in(complaint_of(agency, S.ACCEPTED, category=category), 8)
+    placeless = due_in(complaint_of(agency, S.IN_PROGRESS, category=category), 30)
+    Complaint.objects.filter(pk__in=[overdue.pk, paused.pk]).update(district=district)
+    Complaint.objects.filter(pk=placeless.pk).update(district=None)
+    Complaint.objects.filter(pk=paused.pk).update(paused_at=timezone.now())
+    # when: filtered, so that each row's link carries the filters
+    response = browser.get(QUEUE, {"category": category.pk}, HTTP_ACCEPT_LANGUAGE=language)
+    # then
+    html = response.content.decode()
+    rows = djangos_rows(response, language)
+    assert len(rows) == 3
+    assert all(row in html for row in rows), (rows, html)
+    assert html.count('class="action-select"') == 3
+    assert ("หลุมบนถนน" in html, "เมืองเก่า" in html) == (language == "th", language == "th")
+    assert "_changelist_filters=category%3D" in html
+
+
+def test_the_dispatch_queues_rows_are_written_as_django_writes_them(agency, dispatcher):
+    # given
+    waiting = waiting_for_dispatch(agency.jurisdiction)
+    Complaint.objects.filter(pk=waiting.pk).update(
+        district=DistrictFactory.create(jurisdiction=agency.jurisdiction, name_th="เมืองเก่า")
+    )
+    waiting_for_dispatch(agency.jurisdiction)
+    # when
+    response = browser_for(dispatcher).get(DISPATCH, HTTP_ACCEPT_LANGUAGE="th")
+    # then
+    rows = djangos_rows(response, "th")
+    assert len(rows) == 2
+    assert all(row in response.content.decode() for row in rows)
 
 
 def test_a_tracking_number_finds_the_complaint(browser, agency, complaint):
