@@ -22,6 +22,7 @@ from django.db.models import Q, QuerySet
 from complaints.models import Complaint, ComplaintEvent
 from complaints.states import AWAITING_CONTACT, FINAL, OPEN, next_statuses
 from identity.models import Agency, ApiClient, Jurisdiction, Membership
+from identity.queries import roles_of
 
 S = Complaint.Status
 R = Membership.Role
@@ -88,15 +89,15 @@ def _load_scope(principal: Any) -> StaffScope:
     ):
         return _NOBODY
     handling, supervising, dispatcher_jurisdictions = set(), set(), set()
-    for agency_id, role, jurisdiction_id in Membership.objects.filter(
-        user=principal, agency__is_active=True
-    ).values_list("agency_id", "role", "agency__jurisdiction_id"):
-        if role in HANDLING_ROLES:
-            handling.add(agency_id)
-        if role == R.SUPERVISOR:
-            supervising.add(agency_id)
-        if role == R.DISPATCHER:
-            dispatcher_jurisdictions.add(jurisdiction_id)
+    for membership in roles_of(principal):
+        if not membership.agency_is_active:
+            continue
+        if membership.role in HANDLING_ROLES:
+            handling.add(membership.agency_id)
+        if membership.role == R.SUPERVISOR:
+            supervising.add(membership.agency_id)
+        if membership.role == R.DISPATCHER:
+            dispatcher_jurisdictions.add(membership.jurisdiction_id)
     return StaffScope(
         handling=frozenset(handling),
         reading=frozenset(handling),

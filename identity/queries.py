@@ -1,11 +1,12 @@
 """Reads that carry a rule."""
 
+from dataclasses import dataclass
 from typing import Any
 
 from django.db.models import Q, QuerySet
 from django.utils import timezone
 
-from identity.models import ApiClient, Mandate, Person, User
+from identity.models import ApiClient, Mandate, Membership, Person, User
 
 
 def person_of(user: Any) -> Person | None:
@@ -17,6 +18,33 @@ def person_of(user: Any) -> Person | None:
         return person if person is not None and person.closed_at is None else None
     # Person.user is one-to-one: no ORDER BY to build (every API request of a citizen asks).
     return next(iter(Person.objects.filter(user=user, closed_at__isnull=True)[:1]), None)
+
+
+@dataclass(frozen=True)
+class StaffRole:
+    """One of a staff account's memberships: the agency, the role, and what the screens that
+    scope by it need of the agency."""
+
+    agency_id: int
+    role: str
+    agency_is_active: bool
+    jurisdiction_id: int
+
+
+def roles_of(user: Any) -> tuple[StaffRole, ...]:
+    """The account's agency memberships (of inactive agencies too), read once per account
+    object, that is once per request: the admin's permissions (identity.roles), the
+    complaints' staff scope and the complaints catalogue's scope all ask on every admin page."""
+    cached: tuple[StaffRole, ...] | None = getattr(user, "_staff_roles_cache", None)
+    if cached is None:
+        cached = tuple(
+            StaffRole(*row)
+            for row in Membership.objects.filter(user=user)
+            .order_by("pk")
+            .values_list("agency_id", "role", "agency__is_active", "agency__jurisdiction_id")
+        )
+        user._staff_roles_cache = cached
+    return cached
 
 
 def active_mandates_held_by(person: Person) -> QuerySet[Mandate]:

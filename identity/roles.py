@@ -10,6 +10,8 @@ from typing import Any
 
 from django.contrib.auth.backends import BaseBackend
 
+from identity.queries import roles_of
+
 VIEW, CHANGE, ADD, DELETE = "view", "change", "add", "delete"
 
 
@@ -59,7 +61,7 @@ class RolePermissionBackend(BaseBackend):
             return set()
         cached = getattr(user_obj, "_role_perm_cache", None)
         if cached is None:
-            roles = set(user_obj.memberships.values_list("role", flat=True))
+            roles = {membership.role for membership in roles_of(user_obj)}
             cached = set().union(*(ROLE_PERMISSIONS.get(role, frozenset()) for role in roles))
             user_obj._role_perm_cache = cached
         return cached

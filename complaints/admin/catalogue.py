@@ -13,6 +13,7 @@ import json
 from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
+from functools import cached_property
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -67,6 +68,7 @@ from complaints.models import (
 from complaints.permissions import agency_serves, jurisdictions_beneath
 from complaints.routing import routing_table
 from identity.models import Agency, Jurisdiction, Membership
+from identity.queries import roles_of
 
 # What a leaf's deadlines may be: long enough for real repairs, short enough to mean something.
 MAX_RESOLUTION = {DeadlineUnit.WORKING_DAYS: 120, DeadlineUnit.WORKING_HOURS: 240}
@@ -88,11 +90,27 @@ WEEKDAYS = [
 @dataclass(frozen=True)
 class CatalogueScope:
     """The jurisdictions whose catalogue a staff member sees, and those they edit; a
-    platform administrator (`everything`) sees and edits all of them."""
+    platform administrator (`everything`) sees and edits all of them.
+
+    Those beneath the user's agencies' jurisdictions are looked up only when a screen asks:
+    every admin page asks this scope whether the user may add to the catalogue (for the
+    sidebar), and that needs only to know whether they supervise any agency."""
 
     everything: bool
-    visible: frozenset[int]
-    editable: frozenset[int]
+    seen: frozenset[int]  # the jurisdictions of the user's agencies
+    supervised: frozenset[int]  # those of the agencies they supervise
+
+    @cached_property
+    def visible(self) -> frozenset[int]:
+        return frozenset(jurisdictions_beneath(set(self.seen)))
+
+    @cached_property
+    def editable(self) -> frozenset[int]:
+        return frozenset(jurisdictions_beneath(set(self.supervised)))
+
+    @property
+    def edits_anything(self) -> bool:
+        return self.everything or bool(self.supervised)  # editable holds what they supervise
 
     def can_see(self, jurisdiction_id: int | None) -> bool:
         return self.everything or jurisdiction_id in self.visible
@@ -112,22 +130,21 @@ class CatalogueScope:
 
 
 def catalogue_scope(request: HttpRequest) -> CatalogueScope:
-    """Read once per request: the user's agency memberships and the jurisdictions below."""
+    """Read once per request, from the user's agency memberships (identity.queries.roles_of)."""
     cached = getattr(request, "_complaint_catalogue_scope", None)
     if cached is not None:
         return cached
     user: Any = request.user
     if user.is_superuser:
-        scope = CatalogueScope(everything=True, visible=frozenset(), editable=frozenset())
+        scope = CatalogueScope(everything=True, seen=frozenset(), supervised=frozenset())
     else:
-        roles = Membership.objects.filter(user=user).values_list("role", "agency__jurisdiction_id")
-        seen = {jurisdiction for _, jurisdiction in roles}
-        edits = {jurisdiction for role, jurisdiction in roles if role == Membership.Role.SUPERVISOR}
-        visible = jurisdictions_beneath(seen)
+        roles = roles_of(user)
         scope = CatalogueScope(
             everything=False,
-            visible=frozenset(visible),
-            editable=frozenset(jurisdictions_beneath(edits)),
+            seen=frozenset(m.jurisdiction_id for m in roles),
+            supervised=frozenset(
+                m.jurisdiction_id for m in roles if m.role == Membership.Role.SUPERVISOR
+            ),
         )
     request._complaint_catalogue_scope = scope  # type: ignore[attr-defined]
     return scope
@@ -152,9 +169,8 @@ class ScopedCatalogueAdmin(admin.ModelAdmin):
         return queryset.filter(**{f"{self.jurisdiction_path}_id__in": scope.visible})
 
     def has_add_permission(self, request: HttpRequest, *args: Any) -> bool:
-        scope = catalogue_scope(request)
-        return super().has_add_permission(request, *args) and (
-            scope.everything or bool(scope.editable)
+        return (
+            super().has_add_permission(request, *args) and catalogue_scope(request).edits_anything
         )
 
     def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:

@@ -1,8 +1,13 @@
 """Agency roles grant admin permissions: an officer views applications, a supervisor also edits
-rule sets; staff without a membership get nothing from their role."""
+rule sets; staff without a membership get nothing from their role. The roles are read once per
+request for everything that asks."""
 
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 
+from complaints.admin.catalogue import catalogue_scope
+from complaints.permissions import staff_scope
 from tests.factories import MembershipFactory, StaffFactory
 
 pytestmark = pytest.mark.django_db
@@ -39,3 +44,24 @@ def test_an_inactive_or_non_staff_member_gets_nothing():
     user.save()
 
     assert not user.has_perm("services.view_application")
+
+
+def test_the_roles_the_admin_asks_about_are_read_once_per_request(rf):
+    # given: a dispatcher who also supervises another agency, as the admin sees them
+    dispatcher = MembershipFactory.create(role="dispatcher")
+    user = dispatcher.user
+    supervisor = MembershipFactory.create(user=user, role="supervisor")
+    request = rf.get("/admin/")
+    request.user = user
+    # when: the role permissions, the complaints' staff scope and the catalogue's scope
+    with CaptureQueriesContext(connection) as queries:
+        assert user.has_perm("complaints.view_dispatchqueuecomplaint")
+        scope = staff_scope(user)
+        catalogue = catalogue_scope(request)
+    # then
+    membership_reads = [q for q in queries if "identity_membership" in q["sql"]]
+    assert len(membership_reads) == 1
+    assert scope.supervising == {supervisor.agency_id}
+    assert dispatcher.agency.jurisdiction_id in scope.dispatching
+    assert catalogue.supervised == {supervisor.agency.jurisdiction_id}
+    assert catalogue.edits_anything
