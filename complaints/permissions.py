@@ -126,6 +126,25 @@ def agencies_serving(jurisdiction: Jurisdiction) -> QuerySet[Agency]:
     return Agency.objects.filter(is_active=True, jurisdiction_id__in=reach)
 
 
+def jurisdictions_above(ids: set[int]) -> set[int]:
+    """The jurisdictions and all above them: three levels (a district's city and province) in
+    one query."""
+    found, frontier, asked = set(ids), set(ids), set()
+    while frontier:
+        asked |= frontier
+        chains = Jurisdiction.objects.filter(pk__in=frontier).values_list(
+            "parent_id", "parent__parent_id", "parent__parent__parent_id"
+        )
+        frontier = set()
+        for chain in chains:
+            above = [pk for pk in chain if pk is not None]
+            found.update(above)
+            if len(above) == len(chain):  # deeper than three levels: read on from the top one
+                frontier.add(above[-1])
+        frontier -= asked
+    return found
+
+
 def jurisdictions_beneath(roots: set[int]) -> set[int]:
     """The jurisdictions and all beneath them: one query per level of the (shallow) tree."""
     found, frontier = set(roots), set(roots)

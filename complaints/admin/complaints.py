@@ -60,6 +60,7 @@ from complaints.models import (
 )
 from complaints.states import OPEN
 from identity.models import AccessLogEntry, Agency
+from identity.queries import roles_of
 
 RED = "#ba2121"
 PAGE_RELATED = ("category", "district", "agency", "jurisdiction", "reporter", "duplicate_of")
@@ -153,11 +154,12 @@ def _read_jurisdictions_around(request: HttpRequest) -> list[int] | None:
     scope = permissions.staff_scope(request.user)
     if scope.is_superuser:
         return None
-    ids = set(scope.dispatching)
-    for agency in Agency.objects.filter(pk__in=scope.reading).select_related("jurisdiction"):
-        ids |= {j.pk for j in agency.jurisdiction.ancestors_and_self()}
-        ids |= permissions.jurisdictions_beneath({agency.jurisdiction_id})
-    return sorted(ids)
+    agencies = {m.jurisdiction_id for m in roles_of(request.user) if m.agency_id in scope.reading}
+    return sorted(
+        scope.dispatching
+        | permissions.jurisdictions_above(agencies)
+        | permissions.jurisdictions_beneath(agencies)
+    )
 
 
 def catalogue_names(

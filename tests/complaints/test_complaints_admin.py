@@ -17,7 +17,7 @@ from django.utils import timezone, translation
 
 from complaints.actions import handling
 from complaints.models import Complaint, ComplaintEvent, Escalation, Photo
-from identity.models import AccessLogEntry, Membership
+from identity.models import AccessLogEntry, Jurisdiction, Membership
 from tests.complaints.handling_support import (
     category_of,
     complaint_of,
@@ -26,7 +26,12 @@ from tests.complaints.handling_support import (
     waiting_for_dispatch,
 )
 from tests.conftest import sign_in_to_admin
-from tests.factories import AgencyFactory, DistrictFactory
+from tests.factories import (
+    AgencyFactory,
+    ComplaintCategoryFactory,
+    DistrictFactory,
+    JurisdictionFactory,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -145,6 +150,27 @@ def test_the_queue_never_counts_the_whole_table(browser, agency):
     counts = [q["sql"] for q in queries if "COUNT(" in q["sql"].upper()]
     assert counts, "the paginator counts the page range"
     assert all("LIMIT 10000" in sql for sql in counts if "complaints_complaint" in sql)
+
+
+def test_the_filters_offer_the_catalogue_of_the_jurisdictions_above_and_beneath(agency):
+    # given: an agency five levels down a province, a category at each level and at the one
+    # beneath, and one of a neighbouring district
+    province = agency.jurisdiction.parent
+    levels = [province, agency.jurisdiction]
+    for n in range(4):
+        levels.append(JurisdictionFactory.create(
+            code=f"level-{n}", level=Jurisdiction.Level.DISTRICT, parent=levels[-1]
+        ))  # fmt: skip
+    neighbour = JurisdictionFactory.create(
+        code="neighbour", level=Jurisdiction.Level.DISTRICT, parent=levels[2]
+    )
+    for n, jurisdiction in enumerate([*levels, neighbour]):
+        ComplaintCategoryFactory.create(jurisdiction=jurisdiction, name=f"Category at {n}")
+    officer = staff(AgencyFactory.create(jurisdiction=levels[4]))
+    # when
+    html = browser_for(officer).get(QUEUE).content.decode()
+    # then
+    assert [n for n in range(7) if f"Category at {n}<" in html] == [0, 1, 2, 3, 4, 5]
 
 
 def djangos_rows(response: Any, language: str) -> list[str]:
