@@ -33,6 +33,30 @@ class User(AbstractUser):
         verbose_name = _("user")
         verbose_name_plural = _("users")
 
+    # Permission checks without an object are answered from the union of what the sign-in
+    # backends grant (Django's, allauth's and the agency roles'), read once per account object,
+    # that is once per request, as each backend already caches its own: Django asks every
+    # backend anew for each check, and the admin's sidebar alone makes a hundred. Each of these
+    # backends grants a permission without an object exactly when it is among its
+    # get_all_permissions() (tests/identity/test_roles.py holds the two ways to agree).
+
+    def has_perm(self, perm: str, obj: Any = None) -> bool:
+        if obj is not None:
+            return super().has_perm(perm, obj)
+        return (self.is_active and self.is_superuser) or perm in self._granted()[0]
+
+    def has_module_perms(self, app_label: str) -> bool:
+        return (self.is_active and self.is_superuser) or app_label in self._granted()[1]
+
+    def _granted(self) -> tuple[set[str], set[str]]:
+        """The permissions the backends grant, and their apps."""
+        granted: tuple[set[str], set[str]] | None = getattr(self, "_granted_cache", None)
+        if granted is None:
+            permissions = self.get_all_permissions()
+            granted = (permissions, {perm.partition(".")[0] for perm in permissions})
+            self._granted_cache = granted
+        return granted
+
 
 class Jurisdiction(models.Model):
     """A province, city or district; carries its own time zone and languages."""

@@ -1,13 +1,18 @@
 """Agency roles grant admin permissions: an officer views applications, a supervisor also edits
 rule sets; staff without a membership get nothing from their role. The roles are read once per
-request for everything that asks."""
+request for everything that asks, and an account answers permission checks as its backends
+would, from what they grant it."""
 
 import pytest
+from django.apps import apps
+from django.contrib.auth.models import Group, Permission, _user_has_module_perms, _user_has_perm
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
 from complaints.admin.catalogue import catalogue_scope
 from complaints.permissions import staff_scope
+from identity.models import User
+from identity.roles import ROLE_PERMISSIONS
 from tests.factories import MembershipFactory, StaffFactory
 
 pytestmark = pytest.mark.django_db
@@ -65,3 +70,48 @@ def test_the_roles_the_admin_asks_about_are_read_once_per_request(rf):
     assert dispatcher.agency.jurisdiction_id in scope.dispatching
     assert catalogue.supervised == {supervisor.agency.jurisdiction_id}
     assert catalogue.edits_anything
+
+
+def _accounts() -> dict[str, User]:
+    """One of each kind the admin meets: every role, a member of an inactive agency, an account
+    given a permission directly and through a group, inactive and non-staff members, a
+    superuser and an inactive one, and staff with nothing."""
+    accounts = {role: MembershipFactory.create(role=role).user for role in ROLE_PERMISSIONS}
+    accounts["inactive agency"] = MembershipFactory.create(
+        role="supervisor", agency__is_active=False
+    ).user
+    direct = accounts["direct and group"] = StaffFactory.create()
+    direct.user_permissions.add(Permission.objects.get(codename="view_bill"))
+    group = Group.objects.create(name="payments desk")
+    group.permissions.add(Permission.objects.get(codename="change_refund"))
+    direct.groups.add(group)
+    for kind, change in (("inactive", {"is_active": False}), ("not staff", {"is_staff": False})):
+        member = accounts[kind] = MembershipFactory.create(role="supervisor").user
+        User.objects.filter(pk=member.pk).update(**change)
+    accounts["superuser"] = StaffFactory.create(is_superuser=True)
+    accounts["inactive superuser"] = StaffFactory.create(is_superuser=True, is_active=False)
+    accounts["nothing"] = StaffFactory.create()
+    return {kind: User.objects.get(pk=account.pk) for kind, account in accounts.items()}
+
+
+def test_an_account_answers_permission_checks_as_its_backends_do():
+    # given
+    accounts = _accounts()
+    permissions = [
+        f"{p.content_type.app_label}.{p.codename}"
+        for p in Permission.objects.select_related("content_type")
+    ]
+    labels = [app.label for app in apps.get_app_configs()]
+    for kind, account in accounts.items():
+        # when: the account's answers, and Django's asking every backend each time
+        answers = [account.has_perm(p) for p in permissions]
+        modules = [account.has_module_perms(label) for label in labels]
+        fresh = User.objects.get(pk=account.pk)
+        superuser = fresh.is_active and fresh.is_superuser
+        # then
+        assert answers == [superuser or _user_has_perm(fresh, p, None) for p in permissions], kind
+        assert modules == [superuser or _user_has_module_perms(fresh, label) for label in labels], (
+            kind
+        )
+    assert accounts["direct and group"].has_perm("payments.change_refund")
+    assert not accounts["inactive"].has_module_perms("services")
