@@ -140,6 +140,31 @@ def test_the_queue_reads_as_many_rows_for_two_complaints_as_for_twelve(browser, 
     assert counts[0] == counts[1]
 
 
+def test_a_page_of_the_queue_reads_a_fixed_number_of_queries(browser, agency, other_agency):
+    """The account and its second factor, its permissions, its roles, the jurisdictions
+    around its agency, the filters' categories and districts (whose names the rows show),
+    the capped count and the page: nothing per row, nothing per model in the sidebar."""
+    # given: a full page and more, of several categories and districts, and another
+    # agency's complaints
+    districts = DistrictFactory.create_batch(3, jurisdiction=agency.jurisdiction)
+    categories = [category_of(agency) for _ in range(3)]
+    for n in range(55):
+        complaint = complaint_of(agency, category=categories[n % 3])
+        Complaint.objects.filter(pk=complaint.pk).update(district=districts[n % 3])
+    elsewhere = complaint_of(other_agency, category=category_of(other_agency))
+    Complaint.objects.filter(pk=elsewhere.pk).update(district=districts[0])
+    browser.get(QUEUE)  # the session and the account's first read
+    for url in (QUEUE, f"{QUEUE}?p=2", f"{QUEUE}?queue=all&category={categories[0].pk}"):
+        # when
+        with CaptureQueriesContext(connection) as queries:
+            response = browser.get(url)
+        # then
+        assert response.status_code == 200
+        read = [q["sql"] for q in queries if "django_session" not in q["sql"]]
+        assert len(read) == 11, "\n".join(read)
+        assert elsewhere.tracking_number not in response.content.decode()
+
+
 def test_the_queue_never_counts_the_whole_table(browser, agency):
     complaint_of(agency)
 
