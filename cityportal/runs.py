@@ -35,7 +35,7 @@ from dataclasses import dataclass
 from typing import Any, Protocol, TypeVar
 
 from django.conf import settings
-from django.core.cache import cache
+from django.core.cache import BaseCache, caches
 from django.db.models import QuerySet
 from django.utils.module_loading import import_string
 
@@ -48,6 +48,20 @@ class Row(Protocol):
 
 R = TypeVar("R", bound=Row)
 Pick = Callable[[QuerySet[Any]], QuerySet[Any]]
+
+_KEYS: set[str] = set()
+
+
+def flags() -> BaseCache:
+    """Where the runs' requests are kept: the `runs` cache, which every web and worker process
+    shares (Redis; without it, files under var/runs, as the demo's web and worker are two
+    processes)."""
+    return caches["runs"]
+
+
+def forget_requests() -> None:
+    """Clear every run's request (tests, between one and the next)."""
+    flags().delete_many(sorted(_KEYS))
 
 
 @dataclass(frozen=True)
@@ -71,9 +85,12 @@ class DrainRun:
     poll: float = 0.025
     """While lingering, how often the run looks for new rows."""
 
+    def __post_init__(self) -> None:
+        _KEYS.add(self.key)
+
     def request(self) -> None:
         """Ask for a run unless one is on its way or busy (call after commit)."""
-        if cache.add(self.key, 1, timeout=self.ttl):
+        if flags().add(self.key, 1, timeout=self.ttl):
             self._queue()
 
     def drain(self, handle_next: Callable[[int], Sequence[Row]], *, batch: int = 1) -> int:
@@ -100,7 +117,7 @@ class DrainRun:
             if time.monotonic() - idle_since < linger:
                 time.sleep(self.poll)
                 continue
-            cache.delete(self.key)
+            flags().delete(self.key)
             # A row committed before the flag was cleared may have found it set, with an id
             # below `after` (ids are taken before commit): look again from the start.
             done = handle_next(0)

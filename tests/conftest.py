@@ -52,12 +52,18 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
 
 @pytest.fixture(autouse=True)
 def _empty_cache() -> Iterator[None]:
+    from cityportal import runs
     from complaints import routing, sla
+    from complaints.actions import routing as routing_runs  # noqa: F401 - registers its run
     from services import rules
-    from services.actions import applications
+    from services.actions import (
+        applications,
+        decisions,  # noqa: F401 - registers its run
+    )
 
     def clear() -> None:
         cache.clear()
+        runs.forget_requests()
         applications.clear_cache()
         rules.clear_cache()
         routing.clear_cache()

@@ -110,18 +110,26 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 REDIS_URL = env.str("REDIS_URL", default="")
 if REDIS_URL:
-    CACHES = {
-        "default": {
-            "BACKEND": "cityportal.cache.RedisCache",
-            "LOCATION": REDIS_URL,
-            "KEY_PREFIX": env.str("CACHE_KEY_PREFIX", default="cityportal"),
-        }
+    _SHARED_CACHE = {
+        "BACKEND": "cityportal.cache.RedisCache",
+        "LOCATION": REDIS_URL,
+        "KEY_PREFIX": env.str("CACHE_KEY_PREFIX", default="cityportal"),
     }
+    # `runs`: the routing and deciding runs' requests (cityportal/runs.py), which the web sets
+    # and the worker clears: it must be shared by every process.
+    CACHES = {"default": _SHARED_CACHE, "runs": _SHARED_CACHE}
     # Sessions (and the X-Session-Token behind every citizen request) are read from the shared
     # cache and written through to the database: two queries fewer per API request.
     SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"
 else:
-    CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+    CACHES = {
+        "default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"},
+        # The demo's web and worker are two processes: the runs' requests live in files.
+        "runs": {
+            "BACKEND": "django.core.cache.backends.filebased.FileBasedCache",
+            "LOCATION": str(VAR_DIR / "runs"),
+        },
+    }
 
 # --- authentication ---------------------------------------------------------------------------
 

@@ -13,8 +13,6 @@ FIELD_ENCRYPTION_KEYS = ["dGVzdC1vbmx5LWtleS0tMzItYnl0ZXMtbG9uZy0tLS0="]
 BLIND_INDEX_KEY = "test-only-blind-index-key"
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
-# Each test starts with an empty per-process cache (tests/conftest.py clears it).
-CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
 
 # Tasks run in-process unless a test starts a real worker (tests/conftest.py: celery_worker).
 CELERY_TASK_ALWAYS_EAGER = True
@@ -35,6 +33,19 @@ if not CELERY_BROKER_URL.startswith("filesystem://"):
         "global_keyprefix": CELERY_KEY_PREFIX,
     }
 CELERY_RESULT_BACKEND_TRANSPORT_OPTIONS = {"global_keyprefix": CELERY_KEY_PREFIX}
+# Each test starts with an empty per-process cache (tests/conftest.py clears it). The runs'
+# requests are shared with a real worker when a test starts one, as in production: in Redis,
+# under this process's prefix (the worker fixture passes it on).
+CACHES = {
+    "default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"},
+    "runs": {
+        "BACKEND": "cityportal.cache.RedisCache",
+        "LOCATION": REDIS_URL,
+        "KEY_PREFIX": CELERY_KEY_PREFIX,
+    }
+    if REDIS_URL
+    else {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "runs"},
+}
 HAS_REDIS = bool(REDIS_URL)
 
 REST_FRAMEWORK = {

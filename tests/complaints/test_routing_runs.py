@@ -6,11 +6,11 @@ import dataclasses
 import datetime
 
 import pytest
-from django.core.cache import cache
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
+from cityportal.runs import flags
 from complaints.actions import routing
 from complaints.actions.intake import submit_complaint
 from complaints.models import Complaint
@@ -72,17 +72,17 @@ def test_a_run_routes_every_waiting_complaint_oldest_first(category):
 def test_a_submission_asks_for_a_run_after_commit(category, django_capture_on_commit_callbacks):
     with django_capture_on_commit_callbacks(execute=True):
         complaint = _submit(category)
-        assert cache.get(routing.ROUTING_RUN.key) is None  # nothing before the commit
+        assert flags().get(routing.ROUTING_RUN.key) is None  # nothing before the commit
 
     assert _statuses([complaint]) == [S.ROUTED]
     # the run withdrew the request: the next submission asks for a run of its own
-    assert cache.get(routing.ROUTING_RUN.key) is None
+    assert flags().get(routing.ROUTING_RUN.key) is None
 
 
 def test_a_submission_while_a_run_is_on_its_way_queues_no_other(
     category, django_capture_on_commit_callbacks
 ):
-    cache.set(routing.ROUTING_RUN.key, 1)  # a run was asked for and has not begun
+    flags().set(routing.ROUTING_RUN.key, 1)  # a run was asked for and has not begun
 
     with django_capture_on_commit_callbacks(execute=True):
         first, second = _submit(category), _submit(category)

@@ -3,9 +3,8 @@
 import dataclasses
 
 import pytest
-from django.core.cache import cache
 
-from cityportal.runs import DrainRun
+from cityportal.runs import DrainRun, flags
 
 
 class _Task:
@@ -25,7 +24,7 @@ RUN = DrainRun(key="tests:drain-run", task=f"{__name__}.TASK", backlog=3, limit=
 @pytest.fixture(autouse=True)
 def _fresh() -> None:
     TASK.queued = 0
-    cache.delete(RUN.key)
+    flags().delete(RUN.key)
 
 
 class _Row:
@@ -136,7 +135,7 @@ def test_a_lingering_run_takes_rows_that_arrive_meanwhile_without_a_new_request(
         calls.append(after)
         if len(calls) == 3:
             waiting.add(2)  # submitted while the run lingers: it finds the request set
-            assert cache.get(RUN.key) is not None
+            assert flags().get(RUN.key) is not None
         return _first_above(waiting, after, batch=5)
 
     assert RUN.drain(handle_next, batch=5) == 2
@@ -144,7 +143,7 @@ def test_a_lingering_run_takes_rows_that_arrive_meanwhile_without_a_new_request(
     assert calls[:4] == [0, 1, 1, 2]  # the same run took it at its next look
     assert calls[-1] == 0  # and, having waited for more, cleared the request and looked again
     assert TASK.queued == 1
-    assert cache.get(RUN.key) is None
+    assert flags().get(RUN.key) is None
 
 
 def test_a_run_under_a_trickle_hands_over_after_its_time(settings):

@@ -7,11 +7,11 @@ import dataclasses
 import datetime
 
 import pytest
-from django.core.cache import cache
 from django.db import transaction
 from django.utils import timezone
 
 from cityportal.notifications.models import Message
+from cityportal.runs import flags
 from services.actions import decisions
 from services.models import Application, ApplicationEvent, DecisionRecord
 from services.tasks import decide_waiting_applications_task, requeue_stuck_checks_task
@@ -71,11 +71,11 @@ def test_reaching_checking_asks_for_a_run_after_commit(service, django_capture_o
         assert _statuses(waiting) == [S.CHECKING]
 
     assert _statuses(waiting) == [S.APPROVED]
-    assert cache.get(decisions.DECIDING_RUN.key) is None  # the next one asks for its own run
+    assert flags().get(decisions.DECIDING_RUN.key) is None  # the next one asks for its own run
 
 
 def test_a_request_while_a_run_is_on_its_way_queues_no_other(service):
-    cache.set(decisions.DECIDING_RUN.key, 1)  # a run was asked for and has not finished
+    flags().set(decisions.DECIDING_RUN.key, 1)  # a run was asked for and has not finished
     waiting = _checking(service, 2)
 
     decisions.request_decisions()
@@ -84,7 +84,7 @@ def test_a_request_while_a_run_is_on_its_way_queues_no_other(service):
     # the run on its way decides both, then clears the request
     assert decide_waiting_applications_task.delay().get() == 2
     assert _statuses(waiting) == [S.APPROVED] * 2
-    assert cache.get(decisions.DECIDING_RUN.key) is None
+    assert flags().get(decisions.DECIDING_RUN.key) is None
 
 
 def test_a_run_stops_at_its_limit_and_queues_the_next(service, monkeypatch):
