@@ -30,6 +30,7 @@ from typing import Any
 
 import json_logic
 from django.core.exceptions import ValidationError
+from django.db.models import QuerySet
 from django.utils import translation
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
@@ -241,13 +242,29 @@ def jurisdiction_chain(jurisdiction_id: int | None) -> list[str]:
     return cached[1]
 
 
-def facts_for(*, person: Person | None, business: Business | None, today: datetime.date) -> Facts:
-    """Facts about the party of an application (a person, or a business)."""
+def credentials_for_facts() -> QuerySet[Credential]:
+    """Wallet credentials as facts read them: only what validity needs (the card numbers stay
+    encrypted, not even decrypted here)."""
+    return Credential.objects.select_related("type").only(
+        "holder", "type__code", "status", "valid_from", "valid_until"
+    )
+
+
+def facts_for(
+    *,
+    person: Person | None,
+    business: Business | None,
+    today: datetime.date,
+    credentials: Iterable[Credential] | None = None,
+) -> Facts:
+    """Facts about the party of an application (a person, or a business); `credentials`: the
+    person's, when already read (a deciding run reads a whole batch's at once)."""
     if business is not None:
         return facts_of_business(jurisdiction_chain(business.jurisdiction_id), today)
     if person is None:
         raise ValueError("An application's party is a person or a business.")
-    credentials = Credential.objects.filter(holder=person).select_related("type")
+    if credentials is None:
+        credentials = credentials_for_facts().filter(holder=person)
     return facts_of_person(
         person,
         credentials=credentials,

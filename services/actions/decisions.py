@@ -5,7 +5,7 @@ the notice to the applicant."""
 
 import datetime
 import logging
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable
 from typing import Any
 
 from django.db import transaction
@@ -72,37 +72,12 @@ def rule_set_in_force(service: Service, at: datetime.datetime) -> RuleSet | None
     return rule_sets_in_force(at).filter(service=service).first()
 
 
-def facts_of_application(
-    application: Application, today: datetime.date, credentials: Sequence[Credential]
-) -> rules.Facts:
-    """What identity knows about the party of an application; `credentials`: the applicant's
-    (read for a whole batch at once)."""
-    if application.business_id is not None:
-        business = application.business
-        assert business is not None  # noqa: S101 - business_id is set
-        return rules.facts_of_business(rules.jurisdiction_chain(business.jurisdiction_id), today)
-    person = application.applicant
-    if person is None:
-        raise ValueError("An application's party is a person or a business.")
-    return rules.facts_of_person(
-        person,
-        credentials=credentials,
-        residence_chain=rules.jurisdiction_chain(person.residence_id),
-        today=today,
-    )
-
-
 def credentials_of_applicants(applications: Iterable[Application]) -> dict[int, list[Credential]]:
-    """The wallet credentials of the applicants, by person id, in one query: only what validity
-    needs (the card numbers stay encrypted, not even decrypted here)."""
+    """The wallet credentials of the applicants, by person id, in one query."""
     people = {a.applicant_id for a in applications if a.business_id is None and a.applicant_id}
     held: dict[int, list[Credential]] = {pk: [] for pk in people}
     if people:
-        for credential in (
-            Credential.objects.filter(holder_id__in=people)
-            .select_related("type")
-            .only("holder", "type__code", "status", "valid_from", "valid_until")
-        ):
+        for credential in rules.credentials_for_facts().filter(holder_id__in=people):
             held[credential.holder_id].append(credential)
     return held
 
@@ -208,8 +183,11 @@ def _decide(
             elif rule_set is None:
                 evaluation = _to_an_officer(application.language, _NO_RULES)
             else:
-                facts = facts_of_application(
-                    application, today, held.get(application.applicant_id or 0, [])
+                facts = rules.facts_for(
+                    person=application.applicant,
+                    business=application.business,
+                    today=today,
+                    credentials=held.get(application.applicant_id or 0, []),
                 )
                 evaluation = rules.evaluate(
                     rules.checks_of(rule_set),
