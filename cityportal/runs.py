@@ -49,19 +49,12 @@ class Row(Protocol):
 R = TypeVar("R", bound=Row)
 Pick = Callable[[QuerySet[Any]], QuerySet[Any]]
 
-_KEYS: set[str] = set()
-
 
 def flags() -> BaseCache:
     """Where the runs' requests are kept: the `runs` cache, which every web and worker process
     shares (Redis; without it, files under var/runs, as the demo's web and worker are two
     processes)."""
     return caches["runs"]
-
-
-def forget_requests() -> None:
-    """Clear every run's request (tests, between one and the next)."""
-    flags().delete_many(sorted(_KEYS))
 
 
 @dataclass(frozen=True)
@@ -84,9 +77,6 @@ class DrainRun:
     task time limit, and short enough not to hold a worker process from other queues)."""
     poll: float = 0.025
     """While lingering, how often the run looks for new rows."""
-
-    def __post_init__(self) -> None:
-        _KEYS.add(self.key)
 
     def request(self) -> None:
         """Ask for a run unless one is on its way or busy (call after commit)."""

@@ -52,18 +52,17 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
 
 @pytest.fixture(autouse=True)
 def _empty_cache() -> Iterator[None]:
-    from cityportal import runs
+    from cityportal.runs import flags
     from complaints import routing, sla
-    from complaints.actions import routing as routing_runs  # noqa: F401 - registers its run
+    from complaints.actions.routing import ROUTING_RUN
     from services import rules
-    from services.actions import (
-        applications,
-        decisions,  # noqa: F401 - registers its run
-    )
+    from services.actions import applications
+    from services.actions.decisions import DECIDING_RUN
 
     def clear() -> None:
         cache.clear()
-        runs.forget_requests()
+        # Shared with workers (Redis in CI): delete the runs' keys, never flush the database.
+        flags().delete_many([DECIDING_RUN.key, ROUTING_RUN.key])
         applications.clear_cache()
         rules.clear_cache()
         routing.clear_cache()
